@@ -1,0 +1,201 @@
+package cli
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"sync"
+
+	"golang.org/x/term"
+)
+
+// ctrlZ is what the editor sees instead of Ctrl-Z in configuration modes:
+// go to the end of the line, clear it, type "end", press Enter.
+const ctrlZ = "\x1b[F\x15end\r"
+
+// ctrlC clears the line and presses Enter.
+const ctrlC = "\x1b[F\x15\r"
+
+// keyFilter rewrites keys the line editor does not know before it sees
+// them: Ctrl-Z becomes "end" in configuration modes and is dropped in exec.
+type keyFilter struct {
+	r        io.Reader
+	inConfig func() bool
+	buf      []byte
+	mu       sync.Mutex
+}
+
+func (k *keyFilter) Read(p []byte) (int, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.buf) == 0 {
+		raw := make([]byte, len(p))
+		n, err := k.r.Read(raw)
+		if n == 0 {
+			return 0, err
+		}
+		for _, c := range raw[:n] {
+			if c == 0x03 {
+				// Ctrl-C abandons the line being typed (x/term would end
+				// the session).
+				k.buf = append(k.buf, ctrlC...)
+				continue
+			}
+			if c == 0x1a {
+				if k.inConfig() {
+					k.buf = append(k.buf, ctrlZ...)
+				}
+				continue
+			}
+			k.buf = append(k.buf, c)
+		}
+		if len(k.buf) == 0 {
+			return 0, err
+		}
+	}
+	n := copy(p, k.buf)
+	k.buf = k.buf[n:]
+	return n, nil
+}
+
+// readByte reads one raw key for the --More-- prompt.
+func (k *keyFilter) readByte() (byte, error) {
+	var b [1]byte
+	for {
+		n, err := k.Read(b[:])
+		if n == 1 {
+			return b[0], nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+}
+
+// Editor runs an interactive session on a terminal-like stream (console,
+// SSH channel with a pty, attach socket), with IOS keys: ? for help, Tab to
+// complete, Ctrl-Z to leave configuration mode, --More-- paging.
+type Editor struct {
+	s    *Session
+	t    *term.Terminal
+	keys *keyFilter
+	w    io.Writer
+}
+
+type rw struct {
+	io.Reader
+	io.Writer
+}
+
+// NewEditor wires a session to a terminal stream.
+func NewEditor(s *Session, stream io.ReadWriter, width, height int) *Editor {
+	e := &Editor{s: s, w: stream}
+	e.keys = &keyFilter{r: stream, inConfig: func() bool { return s.Mode().IsConfig() }}
+	e.t = term.NewTerminal(rw{e.keys, stream}, "")
+	if width > 0 && height > 0 {
+		e.t.SetSize(width, height)
+		s.termWidth, s.termLength = width, height
+	}
+	e.t.AutoCompleteCallback = e.key
+	s.out = &termWriter{e}
+	s.in = e
+	s.interactive = true
+	if s.monitorFn == nil {
+		s.monitorFn = func(line string) { e.t.Write([]byte(line + "\n")) }
+	}
+	return e
+}
+
+// SetSize follows a window change.
+func (e *Editor) SetSize(width, height int) {
+	e.t.SetSize(width, height)
+	e.s.termWidth = width
+	if e.s.termLength != 0 {
+		e.s.termLength = height
+	}
+}
+
+// key handles ? and Tab.
+func (e *Editor) key(line string, pos int, key rune) (string, int, bool) {
+	switch key {
+	case '?':
+		before := line[:pos]
+		help := e.s.Help(before)
+		e.t.Write([]byte(e.s.Prompt() + before + "?\n" + help))
+		return line, pos, true
+	case '\t':
+		done := e.s.Complete(line[:pos])
+		return done + line[pos:], len(done), true
+	}
+	return "", 0, false
+}
+
+// ReadLine implements Input for questions the session asks.
+func (e *Editor) ReadLine(prompt string) (string, error) {
+	e.t.SetPrompt(prompt)
+	return e.t.ReadLine()
+}
+
+// ReadPassword implements Input.
+func (e *Editor) ReadPassword(prompt string) (string, error) { return e.t.ReadPassword(prompt) }
+
+// Run reads and executes lines until the session ends or the stream closes.
+func (e *Editor) Run() error {
+	for !e.s.closed {
+		e.t.SetPrompt(e.s.Prompt())
+		line, err := e.t.ReadLine()
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		e.s.out = &buf
+		res := e.s.Execute(line)
+		e.page(buf.String())
+		if res.Err != nil {
+			e.t.Write([]byte(ErrorText(res, len(e.s.Prompt())+len(line)-len(strings.TrimLeft(line, " \t")))))
+		}
+		if res.Pending != nil {
+			if err := res.Pending.Wait(); err != nil {
+				e.t.Write([]byte("% Configuration not saved: " + err.Error() + "\n"))
+			}
+		}
+	}
+	return nil
+}
+
+// page writes output, pausing with --More-- every screenful when a
+// terminal length is set.
+func (e *Editor) page(out string) {
+	if out == "" {
+		return
+	}
+	n := e.s.termLength
+	if n <= 1 {
+		e.t.Write([]byte(out))
+		return
+	}
+	lines := strings.SplitAfter(out, "\n")
+	shown := 0
+	for i, l := range lines {
+		if shown == n-1 && i < len(lines)-1 && lines[i] != "" {
+			io.WriteString(e.w, " --More-- ")
+			k, err := e.keys.readByte()
+			io.WriteString(e.w, "\r          \r")
+			if err != nil || (k != ' ' && k != '\r' && k != '\n') {
+				return
+			}
+			if k == ' ' {
+				shown = 0
+			} else {
+				shown = n - 2
+			}
+		}
+		e.t.Write([]byte(l))
+		shown++
+	}
+}
+
+// termWriter sends writes through the terminal (CRLF translation).
+type termWriter struct{ e *Editor }
+
+func (w *termWriter) Write(p []byte) (int, error) { return w.e.t.Write(p) }

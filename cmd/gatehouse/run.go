@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/gatehouse-vpn/gatehouse/cli"
+	"github.com/gatehouse-vpn/gatehouse/configdb"
+	"github.com/gatehouse-vpn/gatehouse/configdb/schema"
+	"github.com/gatehouse-vpn/gatehouse/modes"
+	"github.com/gatehouse-vpn/gatehouse/services/logging"
+)
+
+func runDaemon(args []string) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	dbPath := fs.String("db", "var/gatehouse.db", "configuration database `file`")
+	sockPath := fs.String("socket", "var/gatehouse.sock", "attach socket `file` for gatehouse cli")
+	sshAddr := fs.String("ssh", ":22", "SSH server `address:port`, or none")
+	dataplane := fs.String("dataplane", "auto", "data plane backend: auto, userspace, xfrm or fake")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	switch *dataplane {
+	case "auto", "userspace", "xfrm", "fake":
+	default:
+		fmt.Fprintf(os.Stderr, "gatehouse: --dataplane %q: want auto, userspace, xfrm or fake\n", *dataplane)
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+
+	db, err := configdb.Open(*dbPath, configdb.Options{})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gatehouse: %v\n", err)
+		return 1
+	}
+	defer db.Close()
+
+	modes.Modes() // compile the grammar now: a bad declaration fails at start, not at first login
+	lines := cli.NewLines()
+	env := &modes.Env{DB: db, Started: time.Now(), Version: Version, Log: logging.NewBuffer(),
+		Sessions: lines.Infos, VTemplateActive: func(int) int { return 0 }}
+	applyLogging(env)
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	os.MkdirAll(filepath.Dir(*sockPath), 0o755)
+	os.Remove(*sockPath)
+	ln, err := net.Listen("unix", *sockPath)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gatehouse: attach socket: %v\n", err)
+		return 1
+	}
+	os.Chmod(*sockPath, 0o600)
+	defer os.Remove(*sockPath)
+	go (&cli.AttachServer{Env: env, Lines: lines}).Serve(ln)
+	defer ln.Close()
+
+	if *sshAddr != "none" && *sshAddr != "" {
+		srv, err := cli.NewSSHServer(env, lines)
+		if err == nil {
+			err = srv.ListenAndServe(*sshAddr)
+		}
+		if err != nil {
+			logger.Error("SSH server not started", "addr", *sshAddr, "err", err)
+		} else {
+			defer srv.Close()
+			logger.Info("SSH server listening", "addr", srv.Addr())
+		}
+	}
+	logger.Info("gatehouse running", "db", *dbPath, "socket", *sockPath, "revision", db.Rev(), "dataplane", *dataplane)
+
+	if term.IsTerminal(int(os.Stdin.Fd())) {
+		go func() {
+			runConsole(env, lines)
+			stop()
+		}()
+	}
+	<-ctx.Done()
+	logger.Info("gatehouse shutting down")
+	return 0
+}
+
+// applyLogging sizes the logging buffer from the stored configuration.
+func applyLogging(env *modes.Env) {
+	env.DB.View(func(tx *configdb.ReadTx) error {
+		var sys schema.System
+		if ok, _ := tx.GetJSON(schema.KindSystem, schema.Global, &sys); ok && sys.LoggingBuffered != nil {
+			env.Log.SetSize(sys.LoggingBuffered.Size)
+		}
+		return nil
+	})
+}
+
+// runConsole runs console sessions on the daemon's terminal, one after the
+// other, as the router's "con 0" line. It returns when the terminal closes.
+func runConsole(env *modes.Env, lines *cli.Lines) {
+	fd := int(os.Stdin.Fd())
+	old, err := term.MakeRaw(fd)
+	if err != nil {
+		return
+	}
+	defer term.Restore(fd, old)
+	stream := struct {
+		io.Reader
+		io.Writer
+	}{os.Stdin, os.Stdout}
+	for {
+		w, h, _ := term.GetSize(fd)
+		s := cli.NewSession(env, cli.Config{ID: "con 0", Privilege: 15, Interactive: true, Lines: lines})
+		err := cli.NewEditor(s, stream, w, h).Run()
+		s.Close()
+		if err != nil && !errors.Is(err, io.EOF) {
+			return
+		}
+		fmt.Fprint(os.Stdout, "\r\n\r\ncon0 is now available\r\n\r\nPress RETURN to get started.\r\n")
+		var b [1]byte
+		for {
+			if _, err := os.Stdin.Read(b[:]); err != nil {
+				return
+			}
+			if b[0] == '\r' || b[0] == '\n' {
+				break
+			}
+		}
+	}
+}

@@ -1,0 +1,5 @@
+//go:build race
+
+package configdb
+
+const raceEnabled = true
