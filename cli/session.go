@@ -240,6 +240,11 @@ func (s *Session) execute(line string) Result {
 	if trimmed == "" || strings.HasPrefix(trimmed, "!") || isConfigHeader(trimmed) {
 		return Result{Caret: -1}
 	}
+	if strings.HasSuffix(trimmed, "?") && !s.interactive {
+		// A pasted or piped "...?" asks for help, as typing it would.
+		io.WriteString(s.out, s.Help(strings.TrimLeft(strings.TrimSuffix(line, "?"), " \t")))
+		return Result{Caret: -1}
+	}
 	if s.interactive {
 		s.history = append(s.history, trimmed)
 		if len(s.history) > 20 {
@@ -436,7 +441,7 @@ func (s *Session) Help(line string) string {
 	mode := s.Mode()
 	if strings.TrimSpace(line) == "" {
 		entries, _ := mode.Graph.Help("", opts)
-		return mode.Header + "\n" + grammar.FormatHelp(entries, s.width())
+		return mode.Header + "\n" + grammar.FormatHelp(entries, s.width()) + "\n"
 	}
 	trimmed := strings.TrimLeft(line, " \t")
 	entries, err := mode.Graph.Help(trimmed, opts)

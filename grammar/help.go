@@ -177,7 +177,7 @@ func FormatHelp(entries []HelpEntry, width int) string {
 		b.WriteString("  " + e.Name + strings.Repeat(" ", w-len(e.Name)) + "  ")
 		indent := 4 + w
 		col := indent
-		for i, word := range strings.Fields(e.Help) {
+		for i, word := range strings.Split(strings.TrimSpace(e.Help), " ") {
 			if i > 0 {
 				if col+1+len(word) > width {
 					b.WriteString("\n" + strings.Repeat(" ", indent))
