@@ -354,7 +354,8 @@ func (s *Session) allowed(c *grammar.Command) bool {
 
 // dispatch runs a matched command.
 func (s *Session) dispatch(m *grammar.Match, line string, pipe *pipeline, out io.Writer) error {
-	ctx := &modes.Ctx{Env: s.env, Sess: s, Out: out, Args: m.Args, Line: line, Commit: s.commit(line)}
+	ctx := &modes.Ctx{Env: s.env, Sess: s, Out: out, Args: m.Args, Line: line,
+		Commit: s.commit(m.Redact(line, SecretBinds...))}
 	switch a := m.Cmd.Action.(type) {
 	case modes.ConfigFunc:
 		return ctx.Update(func(tx *configdb.Tx) error { return a(ctx, tx) })
@@ -395,6 +396,10 @@ func (s *Session) do(line string, pipe *pipeline, out io.Writer) error {
 	}
 	return res.Err
 }
+
+// SecretBinds are the binding names whose words are secrets: the archive
+// records the line with them masked.
+var SecretBinds = []string{"secret", "key", "password"}
 
 // commit returns the function handlers use to update the configuration.
 func (s *Session) commit(line string) func(fn func(tx *configdb.Tx) error) error {

@@ -216,3 +216,28 @@ func FuzzMatch(f *testing.F) {
 		g.Complete(line, Options{})
 	})
 }
+
+func TestRedact(t *testing.T) {
+	g := NewGraph()
+	g.Add(&Command{Def: "username WORD$name secret WORD$secret", Help: "u\nn\ns\nv"},
+		&Command{Def: "key LINE$secret", Help: "k\nv"})
+	for line, want := range map[string]string{
+		"username bob secret hunter2":  "username bob secret *****",
+		"  username  bob secret  x y": "",
+		"key my long key":              "key *****",
+	} {
+		m, err := g.Match(line, Options{})
+		if want == "" {
+			if err == nil {
+				t.Errorf("%q matched", line)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Redact(line, "secret"); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", line, got, want)
+		}
+	}
+}

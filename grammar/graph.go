@@ -187,8 +187,9 @@ func (g *Graph) all(filter func(*Command) bool) []*Command {
 // their own (full) text; variables bind the word typed. A token's binding
 // name is its $name, or else its text (WORD, A.B.C.D, <1-200>, keyword).
 type Args struct {
-	vals map[string][]string
-	no   bool
+	vals  map[string][]string
+	spans []span
+	no    bool
 }
 
 // No reports whether the line was the negated ("no ...") form.

@@ -79,6 +79,8 @@ func closure(st state) []state {
 // binding is a persistent list of bound values, newest first.
 type binding struct {
 	name, val string
+	pos, end  int // the word's span in the line
+	keyword   bool
 	prev      *binding
 }
 
@@ -208,7 +210,10 @@ func (g *Graph) walk(line string, words []Word, opts Options) ([]*path, *Error) 
 					val = strings.TrimRight(line[w.Pos:], " \t")
 					np.line = true
 				}
-				np.binds = &binding{t.bind, val, p.binds}
+				np.binds = &binding{name: t.bind, val: val, pos: w.Pos, end: w.Pos + len(w.Text), keyword: t.kind == KindKeyword, prev: p.binds}
+				if np.line {
+					np.binds.end = w.Pos + len(val)
+				}
 				k := key{st.n, st.used}
 				if j, ok := best[k]; ok {
 					if better(np.ranks, next[j].ranks) {
@@ -280,8 +285,34 @@ func (p *path) match(cmd *Command) *Match {
 			continue
 		}
 		a.vals[b.name] = append(a.vals[b.name], b.val)
+		if !b.keyword {
+			a.spans = append(a.spans, span{b.name, b.pos, b.end})
+		}
 	}
 	return &Match{Cmd: cmd, Args: a}
+}
+
+// span is where a bound word sits in the line.
+type span struct {
+	name     string
+	pos, end int
+}
+
+// Redact returns line with the words bound to the given names replaced by
+// "*****", so that secrets typed on a command line never reach logs or the
+// configuration archive.
+func (m *Match) Redact(line string, names ...string) string {
+	out := []byte(line)
+	for i := len(m.Args.spans) - 1; i >= 0; i-- {
+		sp := m.Args.spans[i]
+		for _, n := range names {
+			if sp.name == n && sp.end <= len(out) {
+				out = append(out[:sp.pos:sp.pos], append([]byte("*****"), out[sp.end:]...)...)
+				break
+			}
+		}
+	}
+	return string(out)
 }
 
 // ErrKind classifies a parse failure.
