@@ -222,9 +222,9 @@ func TestRedact(t *testing.T) {
 	g.Add(&Command{Def: "username WORD$name secret WORD$secret", Help: "u\nn\ns\nv"},
 		&Command{Def: "key LINE$secret", Help: "k\nv"})
 	for line, want := range map[string]string{
-		"username bob secret hunter2":  "username bob secret *****",
+		"username bob secret hunter2": "username bob secret *****",
 		"  username  bob secret  x y": "",
-		"key my long key":              "key *****",
+		"key my long key":             "key *****",
 	} {
 		m, err := g.Match(line, Options{})
 		if want == "" {
