@@ -33,7 +33,7 @@ lint:
 
 # Regenerate docs/commands.md from the grammar.
 docs:
-	$(GO) run ./cmd/gatehouse-docs > docs/commands.md
+	$(GO) test ./modes -run TestCommandReference -update
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 60s ./grammar/

@@ -294,6 +294,7 @@ func compile(cmd *Command, vars map[string]*VarType, known map[string]string) *n
 			c.fail("LINE must be the last token")
 		}
 	}
+	cmd.tokens = c.tokens
 	end := &node{end: true, cmd: cmd}
 	body.out.next = append(body.out.next, end)
 	start := &node{}

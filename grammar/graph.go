@@ -20,6 +20,7 @@ type Command struct {
 	ShortNo bool
 
 	start   *node
+	tokens  []*token // in definition order, for the command reference
 	shortOf *Command // for a generated short "no" form: the command it shortens
 }
 
@@ -30,6 +31,16 @@ func (c *Command) Base() *Command {
 		return c.shortOf
 	}
 	return c
+}
+
+// Tokens lists the command's tokens in definition order with their help
+// (the leading [no] excluded), for generated documentation.
+func (c *Command) Tokens() []HelpEntry {
+	var out []HelpEntry
+	for _, t := range c.tokens {
+		out = append(out, HelpEntry{Name: t.display(), Help: t.help})
+	}
+	return out
 }
 
 // Graph is the set of commands of one mode, indexed for matching.
