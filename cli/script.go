@@ -38,7 +38,7 @@ func (in *scriptInput) ReadLine(string) (string, error) {
 	}
 	*in.line++
 	if tooLong {
-		return "", IOSErrorf("%% Line too long")
+		return "", errLineTooLong
 	}
 	return l, nil
 }
@@ -102,7 +102,7 @@ func RunScript(s *Session, r io.Reader, sink ScriptSink) (int, error) {
 		start := lineNo
 		var res Result
 		if tooLong {
-			res = Result{Err: IOSErrorf("%% Line too long (the limit is %d characters)", MaxLineLength), Caret: -1}
+			res = Result{Err: errLineTooLong, Caret: -1}
 		} else {
 			res = s.Execute(line)
 		}

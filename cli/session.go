@@ -213,6 +213,9 @@ func IOSErrorf(format string, args ...any) error {
 	return modes.IOSError(fmt.Sprintf(format, args...))
 }
 
+// errLineTooLong rejects lines over MaxLineLength.
+var errLineTooLong = IOSErrorf("%% Line too long (the limit is %d characters)", MaxLineLength)
+
 // Result is what one executed line did.
 type Result struct {
 	Err     error // nil on success
@@ -231,7 +234,7 @@ func (s *Session) Execute(line string) Result {
 
 func (s *Session) execute(line string) Result {
 	if len(line) > MaxLineLength {
-		return Result{Err: IOSErrorf("%% Line too long (%d characters; the limit is %d)", len(line), MaxLineLength), Caret: -1}
+		return Result{Err: errLineTooLong, Caret: -1}
 	}
 	if i := badByte(line); i >= 0 {
 		return Result{Err: &grammar.Error{Kind: grammar.ErrInvalid, Line: line, Pos: i}, Caret: i}
