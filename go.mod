@@ -3,6 +3,7 @@ module github.com/gatehouse-vpn/gatehouse
 go 1.26.8
 
 require (
+	github.com/creack/pty v1.1.24
 	github.com/rogpeppe/go-internal v1.16.0
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/crypto v0.58.0
