@@ -95,7 +95,7 @@ func TestConsole(t *testing.T) {
 	con.send("logging ?")
 	con.expect("buffered  Set buffered logging parameters")
 	con.expect("CON1(config)#logging ") // the line is given back
-	con.send("\x03")                     // Ctrl-C abandons it
+	con.send("\x03")                    // Ctrl-C abandons it
 	con.send("frobnicate foo\r")
 	con.expect("CON1(config)#frobnicate foo\r\n             ^\r\n% Invalid input detected at '^' marker.")
 	con.send("\x1a") // Ctrl-Z
