@@ -233,6 +233,8 @@ func (s *Session) Execute(line string) Result {
 }
 
 func (s *Session) execute(line string) Result {
+	// Text copied from web pages and books indents with no-break spaces.
+	line = strings.ReplaceAll(line, "\u00a0", " ")
 	if len(line) > MaxLineLength {
 		return Result{Err: errLineTooLong, Caret: -1}
 	}
