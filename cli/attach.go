@@ -76,7 +76,7 @@ func (a *AttachServer) handle(c net.Conn) {
 	s := NewSession(a.Env, Config{ID: id, User: h.User, Host: "local", Privilege: 15, Lines: a.Lines})
 	defer s.Close()
 	if h.Mode == "interactive" {
-		NewEditor(s, rw{br, c}, h.Width, h.Height).Run()
+		NewEditor(s, NewKeyboard(br), c, h.Width, h.Height).Run()
 		return
 	}
 	enc := json.NewEncoder(c)

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/term"
 )
@@ -16,60 +18,98 @@ const ctrlZ = "\x1b[F\x15end\r"
 // ctrlC clears the line and presses Enter.
 const ctrlC = "\x1b[F\x15\r"
 
-// keyFilter rewrites keys the line editor does not know before it sees
-// them: Ctrl-Z becomes "end" in configuration modes and is dropped in exec.
-type keyFilter struct {
-	r        io.Reader
+// ErrIdleTimeout ends a session nobody typed in for the exec-timeout.
+var ErrIdleTimeout = errors.New("cli: idle timeout")
+
+// Keyboard reads a terminal stream on its own goroutine, so that a read
+// can time out (exec-timeout) and a console can pass the same stream from
+// one session to the next. It also rewrites keys the line editor does not
+// know: Ctrl-Z becomes "end" in configuration modes (and is dropped in
+// exec), Ctrl-C abandons the line.
+type Keyboard struct {
+	chunks  chan []byte
+	err     error // set before chunks is closed
+	pending []byte
+	mu      sync.Mutex
+
+	// Idle, when set, returns the current exec-timeout (0: none).
+	Idle     func() time.Duration
 	inConfig func() bool
-	buf      []byte
-	mu       sync.Mutex
 }
 
-func (k *keyFilter) Read(p []byte) (int, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if len(k.buf) == 0 {
-		raw := make([]byte, len(p))
-		n, err := k.r.Read(raw)
-		if n == 0 {
-			return 0, err
-		}
-		for _, c := range raw[:n] {
-			if c == 0x03 {
-				// Ctrl-C abandons the line being typed (x/term would end
-				// the session).
-				k.buf = append(k.buf, ctrlC...)
-				continue
+// NewKeyboard starts reading r.
+func NewKeyboard(r io.Reader) *Keyboard {
+	k := &Keyboard{chunks: make(chan []byte, 16), inConfig: func() bool { return false }}
+	go func() {
+		for {
+			b := make([]byte, 4096)
+			n, err := r.Read(b)
+			if n > 0 {
+				k.chunks <- b[:n]
 			}
-			if c == 0x1a {
-				if k.inConfig() {
-					k.buf = append(k.buf, ctrlZ...)
-				}
-				continue
+			if err != nil {
+				k.err = err
+				close(k.chunks)
+				return
 			}
-			k.buf = append(k.buf, c)
 		}
-		if len(k.buf) == 0 {
-			return 0, err
+	}()
+	return k
+}
+
+// next waits for the next chunk of raw input, or the idle timeout.
+func (k *Keyboard) next() ([]byte, error) {
+	var timeout <-chan time.Time
+	if k.Idle != nil {
+		if d := k.Idle(); d > 0 {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			timeout = t.C
 		}
 	}
-	n := copy(p, k.buf)
-	k.buf = k.buf[n:]
+	select {
+	case b, ok := <-k.chunks:
+		if !ok {
+			return nil, k.err
+		}
+		return b, nil
+	case <-timeout:
+		return nil, ErrIdleTimeout
+	}
+}
+
+func (k *Keyboard) Read(p []byte) (int, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for len(k.pending) == 0 {
+		raw, err := k.next()
+		if err != nil {
+			return 0, err
+		}
+		for _, c := range raw {
+			switch {
+			case c == 0x03:
+				k.pending = append(k.pending, ctrlC...)
+			case c == 0x1a && k.inConfig():
+				k.pending = append(k.pending, ctrlZ...)
+			case c == 0x1a:
+			default:
+				k.pending = append(k.pending, c)
+			}
+		}
+	}
+	n := copy(p, k.pending)
+	k.pending = k.pending[n:]
 	return n, nil
 }
 
 // readByte reads one raw key for the --More-- prompt.
-func (k *keyFilter) readByte() (byte, error) {
+func (k *Keyboard) readByte() (byte, error) {
 	var b [1]byte
-	for {
-		n, err := k.Read(b[:])
-		if n == 1 {
-			return b[0], nil
-		}
-		if err != nil {
-			return 0, err
-		}
+	if _, err := io.ReadFull(k, b[:]); err != nil {
+		return 0, err
 	}
+	return b[0], nil
 }
 
 // Editor runs an interactive session on a terminal-like stream (console,
@@ -78,7 +118,7 @@ func (k *keyFilter) readByte() (byte, error) {
 type Editor struct {
 	s    *Session
 	t    *term.Terminal
-	keys *keyFilter
+	keys *Keyboard
 	w    io.Writer
 }
 
@@ -87,11 +127,11 @@ type rw struct {
 	io.Writer
 }
 
-// NewEditor wires a session to a terminal stream.
-func NewEditor(s *Session, stream io.ReadWriter, width, height int) *Editor {
-	e := &Editor{s: s, w: stream}
-	e.keys = &keyFilter{r: stream, inConfig: func() bool { return s.Mode().IsConfig() }}
-	e.t = term.NewTerminal(rw{e.keys, stream}, "")
+// NewEditor wires a session to a terminal: keys from kb, output to w.
+func NewEditor(s *Session, kb *Keyboard, w io.Writer, width, height int) *Editor {
+	e := &Editor{s: s, w: w, keys: kb}
+	kb.inConfig = func() bool { return s.Mode().IsConfig() }
+	e.t = term.NewTerminal(rw{kb, w}, "")
 	if width > 0 && height > 0 {
 		e.t.SetSize(width, height)
 		s.termWidth, s.termLength = width, height

@@ -181,7 +181,7 @@ func (s *SSHServer) session(ch ssh.Channel, reqs <-chan *ssh.Request, user, host
 			id := "vty " + strconv.Itoa(s.lines.Next("vty"))
 			sess := NewSession(s.env, Config{ID: id, User: user, Host: host, Privilege: priv, Lines: s.lines})
 			if req.Type == "shell" && pty != nil {
-				editor = NewEditor(sess, ch, int(pty.Width), int(pty.Height))
+				editor = NewEditor(sess, NewKeyboard(ch), ch, int(pty.Width), int(pty.Height))
 				go func() {
 					editor.Run()
 					sess.Close()

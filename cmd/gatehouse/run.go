@@ -113,27 +113,27 @@ func runConsole(env *modes.Env, lines *cli.Lines) {
 		return
 	}
 	defer term.Restore(fd, old)
-	stream := struct {
-		io.Reader
-		io.Writer
-	}{os.Stdin, os.Stdout}
+	kb := cli.NewKeyboard(os.Stdin)
 	for {
 		w, h, _ := term.GetSize(fd)
 		s := cli.NewSession(env, cli.Config{ID: "con 0", Privilege: 15, Interactive: true, Lines: lines})
-		err := cli.NewEditor(s, stream, w, h).Run()
+		err := cli.NewEditor(s, kb, os.Stdout, w, h).Run()
 		s.Close()
-		if err != nil && !errors.Is(err, io.EOF) {
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, cli.ErrIdleTimeout) {
 			return
 		}
 		fmt.Fprint(os.Stdout, "\r\n\r\ncon0 is now available\r\n\r\nPress RETURN to get started.\r\n")
-		var b [1]byte
+		idle := kb.Idle
+		kb.Idle = nil
 		for {
-			if _, err := os.Stdin.Read(b[:]); err != nil {
+			var b [1]byte
+			if _, err := kb.Read(b[:]); err != nil {
 				return
 			}
 			if b[0] == '\r' || b[0] == '\n' {
 				break
 			}
 		}
+		kb.Idle = idle
 	}
 }
