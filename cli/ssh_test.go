@@ -219,3 +219,44 @@ func TestSSHConcurrentSessions(t *testing.T) {
 		t.Errorf("want the three users:\n%s", out)
 	}
 }
+
+// TestOpenSSHEnable: a privilege-1 user gets the user exec prompt, enable
+// asks for the enable secret (three tries), disable goes back.
+func TestOpenSSHEnable(t *testing.T) {
+	_, addr := sshServer(t)
+	cmd := openSSH(t, addr, "oper", "operpw", "-tt")
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	tr := newTranscript(stdout)
+	send := func(s string) { stdin.Write([]byte(s)) }
+	tr.expect(t, "GW1>")
+	send("configure terminal\r")
+	tr.expect(t, "% Invalid input detected at '^' marker.")
+	tr.expect(t, "GW1>")
+	send("enable\r")
+	tr.expect(t, "Password: ")
+	send("wrong\r")
+	tr.expect(t, "Password: ")
+	send("enablepw\r")
+	got := tr.expect(t, "GW1#")
+	if strings.Contains(got, "enablepw") || strings.Contains(got, "wrong") {
+		t.Errorf("password echoed: %q", got)
+	}
+	send("show privilege\r")
+	tr.expect(t, "Current privilege level is 15")
+	send("disable\r")
+	tr.expect(t, "GW1>")
+	send("enable\r")
+	for i := 0; i < 3; i++ {
+		tr.expect(t, "Password: ")
+		send("bad\r")
+	}
+	tr.expect(t, "% Bad secrets")
+	tr.expect(t, "GW1>")
+	send("exit\r")
+	cmd.Wait()
+}
