@@ -24,6 +24,8 @@ var (
 const (
 	defaultChangelogKeep = 10000
 	defaultTailCap       = 1024
+	maxBatch             = 1000  // items per bbolt transaction (bounds its size and latency)
+	defaultMaxQueued     = 50000 // queued items before Update waits for the writer
 	lockTimeout          = time.Second
 	formatVersion        = "1"
 )
@@ -47,7 +49,8 @@ type Options struct {
 	// NoSync skips fsync on commit. Only for benchmarks: it gives up crash safety.
 	NoSync bool
 
-	tailCap int // records kept in memory for watchers (tests shrink it)
+	tailCap   int // records kept in memory for watchers (tests shrink it)
+	maxQueued int // queued items before Update waits for the writer (tests shrink it)
 }
 
 // Meta says who made a change: the session (e.g. "vty0 admin") and the CLI line.
@@ -75,6 +78,7 @@ type DB struct {
 	startupTime time.Time
 
 	qmu         sync.Mutex // guards the write queue
+	qcond       *sync.Cond // on qmu: signalled when the queue shrinks or closing
 	queue       []*item
 	lastPending *Pending
 	closing     bool
@@ -99,6 +103,9 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.tailCap <= 0 {
 		opts.tailCap = defaultTailCap
 	}
+	if opts.maxQueued <= 0 {
+		opts.maxQueued = defaultMaxQueued
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("configdb: create directory: %w", err)
 	}
@@ -122,6 +129,7 @@ func Open(path string, opts Options) (*DB, error) {
 		bdb.Close()
 		return nil, fmt.Errorf("configdb: load %s: %w", path, err)
 	}
+	db.qcond = sync.NewCond(&db.qmu)
 	go db.writer()
 	return db, nil
 }
@@ -258,6 +266,7 @@ func (db *DB) Close() error {
 
 	db.qmu.Lock()
 	db.closing = true
+	db.qcond.Broadcast()
 	db.qmu.Unlock()
 	db.signalWriter()
 	<-db.writerDone

@@ -20,7 +20,9 @@
 //     by one and a changelog record is queued for the durable writer. Update returns a *Pending
 //     at once; Pending.Wait blocks until the record is committed (fsync) to disk.
 //   - A single writer goroutine drains the queue and writes all queued records in one bbolt
-//     read-write transaction (group commit), so a burst of updates costs few fsyncs. A record is
+//     read-write transaction (group commit, at most 1000 per transaction), so a burst of
+//     updates costs few fsyncs. If 50000 records are queued, Update waits (before taking the
+//     write lock) until the writer catches up, so memory stays bounded. A record is
 //     always inside one bbolt transaction, so after a crash it is either fully present or
 //     absent.
 //   - Watch delivers committed records (only after they are durable) to each watcher through

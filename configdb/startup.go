@@ -9,6 +9,7 @@ import (
 // ("copy running-config startup-config"). It makes no new revision; the Pending carries the
 // revision that was saved and is done when the snapshot is durable.
 func (db *DB) SaveStartup(meta Meta) (*Pending, error) {
+	db.throttle()
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	if db.closed {

@@ -89,7 +89,11 @@ func (p *Pending) complete(err error) {
 // says when they are durable. If fn returns an error (returned unchanged) or panics, nothing
 // is applied. If fn changed nothing, no revision is made and the Pending carries the current
 // revision (it is done once that revision is durable, normally at once).
+//
+// Update does not wait for the disk, except that it blocks before starting while more than
+// 50000 records are queued, so that a writer far faster than the disk cannot exhaust memory.
 func (db *DB) Update(meta Meta, fn func(tx *Tx) error) (*Pending, error) {
+	db.throttle()
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	if db.closed {

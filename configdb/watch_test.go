@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 )
 
 func TestWatchSnapshotAndStream(t *testing.T) {
@@ -66,13 +67,31 @@ func TestWatchSnapshotAndStream(t *testing.T) {
 // object written by that revision.
 func drain(t *testing.T, w *Watcher, from uint64, n int) {
 	t.Helper()
+	if err := drainErr(w, from, n); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// drainErr is drain for goroutines other than the test's.
+func drainErr(w *Watcher, from uint64, n int) error {
+	deadline := time.After(testTimeout)
 	for i := 1; i <= n; i++ {
-		ev := recv(t, w)
+		var ev Event
+		select {
+		case e, ok := <-w.C():
+			if !ok {
+				return fmt.Errorf("event %d: channel closed (err %v)", i, w.Err())
+			}
+			ev = e
+		case <-deadline:
+			return fmt.Errorf("event %d: none within %v", i, testTimeout)
+		}
 		rev := from + uint64(i)
 		if ev.Rev != rev || len(ev.Changes) != 1 || ev.Changes[0].Name != fmt.Sprint(rev) || string(ev.Changes[0].Value) != fmt.Sprint(rev) {
-			t.Fatalf("event %d: rev %d %s, want rev %d", i, ev.Rev, fmtChanges(ev.Changes), rev)
+			return fmt.Errorf("event %d: rev %d %s, want rev %d", i, ev.Rev, fmtChanges(ev.Changes), rev)
 		}
 	}
+	return nil
 }
 
 func putRevs(t *testing.T, db *DB, n int) *Pending {
@@ -106,16 +125,15 @@ func TestSlowWatcher(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer fast.Close()
-			fastDone := make(chan struct{})
-			go func() {
-				defer close(fastDone)
-				drain(t, fast, 0, tc.n)
-			}()
+			fastDone := make(chan error, 1)
+			go func() { fastDone <- drainErr(fast, 0, tc.n) }()
 			// Writers are never blocked by the slow watcher, which reads nothing meanwhile.
 			if err := putRevs(t, db, tc.n).Wait(); err != nil {
 				t.Fatal(err)
 			}
-			<-fastDone
+			if err := <-fastDone; err != nil {
+				t.Fatalf("fast watcher: %v", err)
+			}
 			drain(t, slow, 0, tc.n)
 			select {
 			case ev := <-slow.C():

@@ -51,23 +51,23 @@ func (db *DB) signalWriter() {
 	}
 }
 
-// writer is the single goroutine that makes queued items durable, a batch per bbolt
-// transaction (group commit).
+// writer is the single goroutine that makes queued items durable, up to maxBatch items per
+// bbolt transaction (group commit).
 func (db *DB) writer() {
 	defer close(db.writerDone)
-	var spare []*item
+	var batch []*item
 	for {
 		db.qmu.Lock()
-		batch := db.queue
-		if len(batch) > 0 {
-			db.queue = spare[:0] // double buffering: spare is never the array batch uses
-		}
+		n := min(len(db.queue), maxBatch)
+		batch = append(batch[:0], db.queue[:n]...)
+		clear(db.queue[:n])
+		db.queue = db.queue[n:]
 		closing := db.closing
+		db.qcond.Broadcast() // room in the queue for throttled writers
 		db.qmu.Unlock()
-		if len(batch) > 0 {
+		if n > 0 {
 			db.writeBatch(batch)
 			clear(batch)
-			spare = batch
 			continue
 		}
 		if closing {
@@ -75,6 +75,16 @@ func (db *DB) writer() {
 		}
 		<-db.kick
 	}
+}
+
+// throttle blocks while the writer is far behind, so memory stays bounded. It is called
+// before taking the write lock, so it never holds up readers or the in-memory apply.
+func (db *DB) throttle() {
+	db.qmu.Lock()
+	for len(db.queue) >= db.opts.maxQueued && !db.closing && db.writeErr() == nil {
+		db.qcond.Wait()
+	}
+	db.qmu.Unlock()
 }
 
 func (db *DB) writeBatch(batch []*item) {
@@ -97,6 +107,11 @@ func (db *DB) writeBatch(batch []*item) {
 	}
 	for _, it := range batch {
 		it.p.complete(err)
+	}
+	if err != nil {
+		db.qmu.Lock()
+		db.qcond.Broadcast() // throttled writers must see the failure
+		db.qmu.Unlock()
 	}
 	if err == nil && len(evs) > 0 {
 		db.notifyWatchers()
