@@ -332,7 +332,7 @@ func registerAttributeLists(t *Tree) {
 	m := t.NewMode("config-attr-list", nil, "AAA attribute list configuration commands:")
 	t.Config.Add(&grammar.Command{Def: "[no] aaa attribute list WORD$name",
 		Help:   aaaHelp + "\nAAA attribute definitions\nAAA attribute list definitions\nName of the attribute list",
-		Action: enter(schema.KindAttributeList, m, func(l *schema.AttributeList) *string { return &l.Name })})
+		Action: subModeObject(m, schema.KindAttributeList, withName(func(l *schema.AttributeList) *string { return &l.Name }))})
 	m.Add(
 		&grammar.Command{Def: "[no] attribute type WORD$name LINE$value",
 			Help:   "Configure an AAA attribute\nType of attribute\nName of the attribute\nValue of the attribute, then [service NAME] [protocol NAME] [mandatory]",

@@ -67,53 +67,6 @@ func mangle(set func(nm *schema.NameMangler, a grammar.Args, on bool)) ConfigFun
 	})
 }
 
-// subModeObject is the handler of "[no] KEYWORDS NAME" commands that enter
-// the sub-mode m to edit the object NAME of kind: it creates the object
-// (with create) when it does not exist, or deletes it for the "no" form.
-// For IOS's smart defaults, deleting brings the default values back.
-func subModeObject[T any](m *Mode, kind string, create func(name string) *T) ConfigFunc {
-	return func(c *Ctx, tx *configdb.Tx) error {
-		name := c.Args.Str("name")
-		if c.Args.No() {
-			tx.Delete(kind, name)
-			return nil
-		}
-		v, ok := load[T](tx, kind, name)
-		if !ok {
-			v = create(name)
-		}
-		if err := store(tx, kind, name, v); err != nil {
-			return err
-		}
-		c.Sess.Enter(m, name)
-		return nil
-	}
-}
-
-// editObject is the handler of a sub-mode command: fn changes the object
-// the sub-mode edits (key 0), for the set and the "no" form alike.
-func editObject[T any](kind string, fn func(c *Ctx, v *T) error) ConfigFunc {
-	return func(c *Ctx, tx *configdb.Tx) error {
-		v, ok := load[T](tx, kind, c.Key(0))
-		if !ok {
-			// Another session removed it while this one was in the sub-mode.
-			return IOSError("% " + c.Key(0) + " no longer exists")
-		}
-		if err := fn(c, v); err != nil {
-			return err
-		}
-		return store(tx, kind, c.Key(0), v)
-	}
-}
-
-// ifOn is v for a set command and "" for its "no" form.
-func ifOn(on bool, v string) string {
-	if on {
-		return v
-	}
-	return ""
-}
-
 // nameManglerLines renders a name mangler's rules in canonical order.
 func nameManglerLines(nm *schema.NameMangler) []string {
 	var out []string
@@ -319,24 +272,6 @@ func updateAuthor(fn func(c *Ctx, p *schema.AuthorizationPolicy) error) ConfigFu
 	return editObject(schema.KindAuthorizationPolicy, fn)
 }
 
-// setString is the handler of "[no] KEYWORDS VALUE" setting a string
-// field of the object the sub-mode edits ("no" clears it).
-func setString[T any](kind string, field func(v *T) *string, bind string) ConfigFunc {
-	return editObject(kind, func(c *Ctx, v *T) error {
-		*field(v) = ifOn(!c.Args.No(), c.Args.Str(bind))
-		return nil
-	})
-}
-
-// setFlag is the handler of "[no] KEYWORDS" setting a boolean field of the
-// object the sub-mode edits.
-func setFlag[T any](kind string, field func(v *T) *bool) ConfigFunc {
-	return editObject(kind, func(c *Ctx, v *T) error {
-		*field(v) = !c.Args.No()
-		return nil
-	})
-}
-
 // policyList adds a value to a list (at most max entries of what, 0 = no
 // limit); "no" removes the value given, or every value.
 func policyList(field func(p *schema.AuthorizationPolicy) *[]string, bind string, max int, what string) ConfigFunc {
@@ -472,25 +407,6 @@ func setPolicyBanner(c *Ctx) error {
 	return c.Update(func(tx *configdb.Tx) error {
 		return updateAuthor(func(_ *Ctx, p *schema.AuthorizationPolicy) error { p.Banner = b; return nil })(c, tx)
 	})
-}
-
-// readDelimited reads a banner-style text: the first character of text
-// (or "^C") delimits it, and when the closing delimiter is not on the
-// command line the text continues on the following lines.
-func readDelimited(c *Ctx, text string) (*schema.Banner, error) {
-	delim := text[:1]
-	if strings.HasPrefix(text, "^C") {
-		delim = "^C"
-	}
-	body := text[len(delim):]
-	if i := strings.Index(body, delim); i >= 0 {
-		return &schema.Banner{Delimiter: delim, Text: body[:i]}, nil
-	}
-	rest, err := c.Sess.ReadUntil(delim, "Enter TEXT message.  End with the character '"+delim+"'.")
-	if err != nil {
-		return nil, err
-	}
-	return &schema.Banner{Delimiter: delim, Text: body + "\n" + rest}, nil
 }
 
 // authorPolicyLines renders a policy's sub-commands in IOS order.

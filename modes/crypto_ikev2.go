@@ -35,37 +35,6 @@ const (
 	helpNATKA    = "NAT-T configuration\nNAT keepalive\nKeepalive interval in seconds"
 )
 
-// edit is the handler of a sub-mode command: it changes the object the
-// mode edits (key 0), recreating it if another session removed it. Like
-// enter, it is generic.
-func edit[T any](kind string, name func(v *T) *string, fn func(c *Ctx, v *T) error) ConfigFunc {
-	return func(c *Ctx, tx *configdb.Tx) error {
-		return update(tx, kind, c.Key(0), func(v *T) error {
-			*name(v) = c.Key(0)
-			return fn(c, v)
-		})
-	}
-}
-
-// enter is the handler of a "[no] ... WORD$name" command that edits a named
-// object in a sub-mode ("crypto ikev2 profile NAME"): it creates the object
-// (or deletes it for the "no" form) and enters the mode. Other areas use it
-// too; it belongs with load/store/update in render.go.
-func enter[T any](kind string, m *Mode, name func(v *T) *string) ConfigFunc {
-	return func(c *Ctx, tx *configdb.Tx) error {
-		key := c.Args.Str("name")
-		if c.Args.No() {
-			tx.Delete(kind, key)
-			return nil
-		}
-		if err := update(tx, kind, key, func(v *T) error { *name(v) = key; return nil }); err != nil {
-			return err
-		}
-		c.Sess.Enter(m, key)
-		return nil
-	}
-}
-
 // setPreferences applies "[no] CMD A B C" to a preference list: the positive form
 // appends what is new, the "no" form removes the words given or, alone,
 // clears the list.
@@ -196,9 +165,9 @@ func registerIKEv2Proposal(t *Tree) {
 	name := func(p *schema.IKEv2Proposal) *string { return &p.Name }
 	t.Config.Add(&grammar.Command{Def: "[no] crypto ikev2 proposal WORD$name",
 		Help:   "\n\nDefine IKEv2 proposals\nProposal name",
-		Action: enter(schema.KindIKEv2Proposal, m, name)})
+		Action: subModeObject(m, schema.KindIKEv2Proposal, withName(name))})
 	algorithms := func(field func(p *schema.IKEv2Proposal) *[]string) ConfigFunc {
-		return edit(schema.KindIKEv2Proposal, name, func(c *Ctx, p *schema.IKEv2Proposal) error {
+		return editObject(schema.KindIKEv2Proposal, func(c *Ctx, p *schema.IKEv2Proposal) error {
 			setPreferences(field(p), c.Args.No(), c.Args.All("alg"))
 			return nil
 		})
@@ -211,7 +180,7 @@ func registerIKEv2Proposal(t *Tree) {
 		algorithmCommand("prf", "Set pseudo-random function(s) for proposal", ikev2PRF,
 			algorithms(func(p *schema.IKEv2Proposal) *[]string { return &p.PRF })),
 		algorithmCommand("group", "Set the Diffie-Hellman group(s)", ikev2Groups,
-			edit(schema.KindIKEv2Proposal, name, func(c *Ctx, p *schema.IKEv2Proposal) error {
+			editObject(schema.KindIKEv2Proposal, func(c *Ctx, p *schema.IKEv2Proposal) error {
 				var groups []int
 				for _, g := range c.Args.All("alg") {
 					n, _ := strconv.Atoi(g)
@@ -271,11 +240,11 @@ func registerIKEv2Policy(t *Tree) {
 	m := t.NewMode("config-ikev2-policy", nil, "IKEv2 policy commands:")
 	name := func(p *schema.IKEv2Policy) *string { return &p.Name }
 	policy := func(fn func(c *Ctx, p *schema.IKEv2Policy) error) ConfigFunc {
-		return edit(schema.KindIKEv2Policy, name, fn)
+		return editObject(schema.KindIKEv2Policy, fn)
 	}
 	t.Config.Add(&grammar.Command{Def: "[no] crypto ikev2 policy WORD$name",
 		Help:   "\n\nDefine IKEv2 policies\nPolicy name",
-		Action: enter(schema.KindIKEv2Policy, m, name)})
+		Action: subModeObject(m, schema.KindIKEv2Policy, withName(name))})
 	m.Add(
 		&grammar.Command{Def: "[no] proposal WORD$prop", ShortNo: true,
 			Help: "Specify Proposal\nSpecify the proposal name",
@@ -328,7 +297,7 @@ func registerIKEv2Keyring(t *Tree) {
 	peerMode := t.NewMode("config-ikev2-keyring-peer", m, "IKEv2 keyring peer commands:")
 	t.Config.Add(&grammar.Command{Def: "[no] crypto ikev2 keyring WORD$name",
 		Help:   "\n\nDefine IKEv2 keyrings\nKeyring name",
-		Action: enter(schema.KindIKEv2Keyring, m, func(k *schema.IKEv2Keyring) *string { return &k.Name })})
+		Action: subModeObject(m, schema.KindIKEv2Keyring, withName(func(k *schema.IKEv2Keyring) *string { return &k.Name }))})
 	m.Add(&grammar.Command{Def: "[no] peer WORD$peer",
 		Help: "Configure a Peer and associated keys\nName of peer",
 		Action: ConfigFunc(func(c *Ctx, tx *configdb.Tx) error {

@@ -40,7 +40,7 @@ func registerIKEv2Profile(t *Tree) {
 	// profile runs fn on the profile the mode edits and then checks the
 	// combinations IOS refuses, so that a refused line changes nothing.
 	profile := func(fn func(c *Ctx, p *schema.IKEv2Profile) error) ConfigFunc {
-		return edit(schema.KindIKEv2Profile, name, func(c *Ctx, p *schema.IKEv2Profile) error {
+		return editObject(schema.KindIKEv2Profile, func(c *Ctx, p *schema.IKEv2Profile) error {
 			if err := fn(c, p); err != nil {
 				return err
 			}
@@ -51,7 +51,7 @@ func registerIKEv2Profile(t *Tree) {
 	userAuthorization := profile(setAuthorization(func(p *schema.IKEv2Profile) *[]schema.AAAAuthorization { return &p.AAAAuthorizationUser }))
 	t.Config.Add(&grammar.Command{Def: "[no] crypto ikev2 profile WORD$name",
 		Help:   "\n\nDefine IKEv2 profiles\nProfile name",
-		Action: enter(schema.KindIKEv2Profile, m, name)})
+		Action: subModeObject(m, schema.KindIKEv2Profile, withName(name))})
 	m.Add(
 		&grammar.Command{Def: "[no] description LINE$text", ShortNo: true,
 			Help:   "Specify a description of this profile\nup to 80 characters describing this profile",
@@ -69,7 +69,7 @@ func registerIKEv2Profile(t *Tree) {
 				case c.Args.Has("addr"):
 					la = append(la, schema.LocalAddress{Address: v4OrV6(c.Args, "addr")})
 				case c.Args.Has("ifname"):
-					ifname, _ := canonicalIf(c.Args.Str("ifname"))
+					ifname, _ := CanonicalIfName(c.Args.Str("ifname"))
 					la = append(la, schema.LocalAddress{Interface: ifname})
 				}
 				setPreferences(&p.MatchAddressLocal, c.Args.No(), la)

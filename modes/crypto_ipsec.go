@@ -204,14 +204,6 @@ func uniqueInOrder(names []string) []string {
 	return out
 }
 
-// ifOnInt is the number bound to name, or 0 for a "no" form.
-func ifOnInt(a grammar.Args, name string) int64 {
-	if a.No() {
-		return 0
-	}
-	return a.Int(name)
-}
-
 // setTransformSet validates the transforms of "crypto ipsec transform-set"
 // and stores them, keeping the mode of an existing set.
 func setTransformSet(c *Ctx, tx *configdb.Tx) error {

@@ -15,9 +15,13 @@ var ifTypes = []string{
 }
 
 var (
-	ifNumberRe = regexp.MustCompile(`^\d+(/\d+)*(\.\d+)?$`)
-	linuxIfRe  = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,15}$`)
-	ifSplitRe  = regexp.MustCompile(`^([A-Za-z-]+)(\d.*)$`)
+	// linuxNameRe matches the kernel's usual link names (eth0, tun1,
+	// eth0.100, ens3, veth12): on this router they name Linux links, even
+	// where they look like IOS abbreviations of Ethernet0 or Tunnel1.
+	linuxNameRe = regexp.MustCompile(`^(eth|tun|tap|veth|ens|enp|eno|wlan|br|bond|dummy|vxlan|wg)\d+(\.\d+)?$`)
+	ifNumberRe  = regexp.MustCompile(`^\d+(/\d+)*(\.\d+)?$`)
+	linuxIfRe   = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,15}$`)
+	ifSplitRe   = regexp.MustCompile(`^([A-Za-z-]+)(\d.*)$`)
 )
 
 // CanonicalIfName expands an IOS-style interface name ("e0/0", "vi1",
@@ -25,6 +29,9 @@ var (
 // "Virtual-Template1"). Names that are not IOS-style (Linux link names such
 // as eth0) come back unchanged with ios=false.
 func CanonicalIfName(name string) (canon string, ios bool) {
+	if linuxNameRe.MatchString(name) {
+		return name, false
+	}
 	m := ifSplitRe.FindStringSubmatch(name)
 	if m == nil || !ifNumberRe.MatchString(m[2]) {
 		return name, false

@@ -3,7 +3,6 @@ package modes
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -18,20 +17,6 @@ func init() { areas = append(areas, registerInterface) }
 // interfaces were cloned from (seed 001:700).
 const vtLocked = "% Virtual-template config is locked, active vaccess present"
 
-// kernelNameRe matches the kernel's default link names (eth0, tun1,
-// eth0.100). CanonicalIfName would read them as IOS abbreviations of
-// Ethernet0 and Tunnel1, but on this router they name Linux links.
-var kernelNameRe = regexp.MustCompile(`^(eth|tun)\d+(\.\d+)?$`)
-
-// canonicalIf is CanonicalIfName with the kernel's own names kept as Linux
-// names.
-func canonicalIf(word string) (string, bool) {
-	if kernelNameRe.MatchString(word) {
-		return word, false
-	}
-	return CanonicalIfName(word)
-}
-
 // ifSpec is what an interface name says about the interface it names.
 type ifSpec struct {
 	name   string // canonical: Ethernet0/0, Loopback0, Virtual-Template1, eth0
@@ -44,7 +29,7 @@ type ifSpec struct {
 // interfaces are the vtemplate service's clones, and static Tunnel
 // interfaces are not part of a remote-access head-end: both are refused.
 func parseIfName(word string) (ifSpec, error) {
-	canon, ios := canonicalIf(word)
+	canon, ios := CanonicalIfName(word)
 	if !ios {
 		if !linuxIfRe.MatchString(word) {
 			return ifSpec{}, IOSError("% Invalid interface name " + word)
@@ -215,7 +200,7 @@ func registerTunnel(ifMode *Mode) {
 			Action: tunnel(func(c *Ctx, t *schema.Tunnel) {
 				t.Source = c.Args.Str("addr")
 				if c.Args.Has("if") {
-					t.Source, _ = canonicalIf(c.Args.Str("if"))
+					t.Source, _ = CanonicalIfName(c.Args.Str("if"))
 				}
 				t.Source = noOr(c, t.Source)
 			})},
@@ -370,7 +355,7 @@ func setLinuxName(c *Ctx, tx *configdb.Tx, i *schema.Interface) error {
 	return nil
 }
 
-func isIOSName(name string) bool { _, ios := canonicalIf(name); return ios }
+func isIOSName(name string) bool { _, ios := CanonicalIfName(name); return ios }
 
 // setUnnumbered is "ip[v6] unnumbered IFNAME": field clears what the
 // borrowed address replaces and returns the setting. The interface lent
@@ -381,7 +366,7 @@ func setUnnumbered(field func(i *schema.Interface) *string) func(c *Ctx, tx *con
 			*field(i) = ""
 			return nil
 		}
-		name, _ := canonicalIf(c.Args.Str("if"))
+		name, _ := CanonicalIfName(c.Args.Str("if"))
 		if name == i.Name {
 			return IOSError("% Interface cannot be unnumbered to itself")
 		}

@@ -70,30 +70,6 @@ const (
 	keyTypesHelp = "Specifies an UNENCRYPTED key will follow\nSpecifies an ENCRYPTED key will follow\nSpecifies HIDDEN key will follow"
 )
 
-// newSharedSecret turns "[0|6|7] value" of a shared secret into what is stored:
-// type 7 is decoded so the RADIUS client reads clear text; type 6 (AES
-// under the master key) is kept as typed.
-func newSharedSecret(a grammar.Args) (*schema.Secret, error) {
-	if !a.No() && a.Str("type") == "6" {
-		return &schema.Secret{Type: 6, Value: a.Str("secret")}, nil
-	}
-	return newPassword(a)
-}
-
-// keyText renders a stored key as r.Secret does, except that a clear-text
-// key whose first word is itself a type digit ("7 x") is written with an
-// explicit "0 " so that it reads back as the same key.
-func keyText(r *Renderer, s *schema.Secret) string {
-	text := r.Secret(s)
-	if s.Type == 0 && !r.Encrypt {
-		switch first, _, _ := strings.Cut(s.Value, " "); first {
-		case "0", "6", "7":
-			return "0 " + text
-		}
-	}
-	return text
-}
-
 // canonicalIPv6 is an IPv6 address as IOS shows it (compressed, upper case).
 func canonicalIPv6(s string) string {
 	a, err := netip.ParseAddr(s)
@@ -468,7 +444,7 @@ func registerServerGroup(t *Tree) {
 	m := t.NewMode("config-sg-radius", nil, "RADIUS Server-group configuration commands:")
 	t.Config.Add(&grammar.Command{Def: "[no] aaa group server radius WORD$name",
 		Help:   aaaHelp + "\nAAA group definitions\nAAA Server group definitions\nRadius server-group definition\nServer group name",
-		Action: enter(schema.KindServerGroup, m, func(g *schema.ServerGroup) *string { return &g.Name })})
+		Action: subModeObject(m, schema.KindServerGroup, withName(func(g *schema.ServerGroup) *string { return &g.Name }))})
 	m.Add(
 		&grammar.Command{Def: "[no] server name WORD$name",
 			Help: "Specify a RADIUS server\nName of radius server\nName of radius server",
