@@ -86,7 +86,6 @@ const (
 )
 
 func registerAAA(t *Tree) {
-	useVar(t, hostVar)
 	registerMethodLists(t)
 	registerAttributeLists(t)
 	registerDynamicAuthor(t)

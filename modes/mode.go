@@ -159,6 +159,9 @@ type section struct {
 	render func(r *Renderer, tx Reader)
 }
 
+// varTypes are the custom token types every mode's grammar knows.
+var varTypes = []*grammar.VarType{ifNameVar, hostVar}
+
 var (
 	areas    []func(t *Tree)
 	treeOnce sync.Once
@@ -172,7 +175,7 @@ func Modes() *Tree {
 }
 
 func build() *Tree {
-	t := &Tree{modes: map[string]*Mode{}, vars: []*grammar.VarType{ifNameVar}}
+	t := &Tree{modes: map[string]*Mode{}, vars: varTypes}
 	t.Exec = t.NewMode("", nil, "Exec commands:")
 	t.UserExec = t.Exec
 	t.Config = t.NewMode("config", nil, "Configure commands:")
@@ -197,11 +200,25 @@ func (t *Tree) NewMode(name string, parent *Mode, header string) *Mode {
 	return m
 }
 
+// exitHelp is the help of a mode's "exit", named after the mode as IOS
+// does ("Exit from IKEv2 profile configuration mode").
 func exitHelp(m *Mode) string {
-	if m.Parent == nil {
+	if m.Name == "config" {
 		return "Exit from configure mode"
 	}
-	return "Exit from " + strings.TrimPrefix(m.Name, "config-") + " configuration mode"
+	what := strings.TrimSuffix(strings.TrimSuffix(m.Header, ":"), " commands")
+	what = strings.TrimSuffix(strings.TrimSuffix(what, " configuration"), " sub-mode")
+	if what == "" {
+		what = strings.TrimPrefix(m.Name, "config-")
+	}
+	words := strings.Fields(what)
+	for i, w := range words {
+		// "Interface" reads "interface"; IKEv2, RADIUS, QoS stay as they are.
+		if len(w) > 1 && strings.ToLower(w[1:]) == w[1:] {
+			words[i] = strings.ToLower(w)
+		}
+	}
+	return "Exit from " + strings.Join(words, " ") + " configuration mode"
 }
 
 // Mode looks a mode up by name ("config-if").

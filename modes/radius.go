@@ -55,14 +55,6 @@ func validHostname(s string) bool {
 	return !numeric
 }
 
-// useVar makes a custom variable type known to the modes created after
-// this call. (The global configuration graph exists before the areas
-// register, so its commands cannot use such types.)
-func useVar(t *Tree, v *grammar.VarType) {
-	if !slices.Contains(t.vars, v) {
-		t.vars = append(t.vars, v)
-	}
-}
 
 // Shared-secret arguments: "[0|6|7] KEY".
 const (
@@ -94,7 +86,6 @@ func portsOf(a grammar.Args) (auth, acct int) {
 const portsHelp = "UDP port for RADIUS authentication server (default is 1645)\nPort number\nUDP port for RADIUS accounting server (default is 1646)\nPort number"
 
 func registerRADIUS(t *Tree) {
-	useVar(t, hostVar)
 	registerRADIUSServer(t)
 	registerRADIUSGlobals(t)
 	registerServerGroup(t)
