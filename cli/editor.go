@@ -192,7 +192,7 @@ func (e *Editor) Run() error {
 		res := e.s.Execute(line)
 		e.page(buf.String())
 		if res.Err != nil {
-			e.t.Write([]byte(ErrorText(res, len(e.s.Prompt())+len(line)-len(strings.TrimLeft(line, " \t")))))
+			e.t.Write([]byte(ErrorText(res, len(e.s.Prompt()))))
 		}
 		if res.Pending != nil {
 			if err := res.Pending.Wait(); err != nil {

@@ -256,7 +256,11 @@ func (s *Session) execute(line string) Result {
 			s.history = s.history[1:]
 		}
 	}
-	return s.run(trimmed, s.out)
+	res := s.run(trimmed, s.out)
+	if res.Caret >= 0 {
+		res.Caret += strings.Index(line, trimmed) // the caret is under the line as typed
+	}
+	return res
 }
 
 // badByte returns the offset of the first byte that is not valid UTF-8 or
@@ -310,6 +314,12 @@ func (s *Session) run(line string, out io.Writer) Result {
 	err = s.dispatch(m, line, pipe, out)
 	if err != nil {
 		s.stack = saved
+		// A handler may refuse a word the grammar let through (a tunnel
+		// command on a loopback): it reports where, like the parser.
+		var ge *grammar.Error
+		if errors.As(err, &ge) && ge.Kind == grammar.ErrInvalid {
+			return Result{Err: err, Caret: ge.Pos}
+		}
 	}
 	return Result{Err: err, Caret: -1}
 }
@@ -455,6 +465,13 @@ func (s *Session) Help(line string) string {
 	}
 	trimmed := strings.TrimLeft(line, " \t")
 	entries, err := mode.Graph.Help(trimmed, opts)
+	for level := len(s.stack) - 2; err != nil && level >= 1; level-- {
+		// As for execution, a line the current mode cannot take may
+		// belong to a parent mode.
+		if e, perr := s.stack[level].mode.Graph.Help(trimmed, opts); perr == nil {
+			entries, err = e, nil
+		}
+	}
 	if err != nil {
 		var ge *grammar.Error
 		if errors.As(err, &ge) && ge.Kind == grammar.ErrInvalid {
