@@ -186,10 +186,19 @@ func (s *Session) ReadSecret(prompt string) (string, error) {
 	return s.in.ReadPassword(prompt)
 }
 
-// ReadUntil reads lines until one contains delim.
-func (s *Session) ReadUntil(delim, prompt string) (string, error) {
+// ReadLine asks a question whose answer is echoed.
+func (s *Session) ReadLine(prompt string) (string, error) {
 	if s.in == nil {
-		return "", IOSErrorf("%% No input for the rest of the text")
+		return "", errors.New("no input")
+	}
+	return s.in.ReadLine(prompt)
+}
+
+// ReadLines reads lines (a banner, a pasted certificate) until last says
+// the line ends the text.
+func (s *Session) ReadLines(prompt string, last func(string) bool) ([]string, error) {
+	if s.in == nil {
+		return nil, IOSErrorf("%% No input for the rest of the text")
 	}
 	if s.interactive {
 		fmt.Fprintln(s.out, prompt)
@@ -197,14 +206,16 @@ func (s *Session) ReadUntil(delim, prompt string) (string, error) {
 	var lines []string
 	for {
 		l, err := s.in.ReadLine("")
-		if err != nil {
-			return "", err
+		if errors.Is(err, io.EOF) {
+			return nil, IOSErrorf("%% Input ended before the end of the text")
 		}
-		if i := strings.Index(l, delim); i >= 0 {
-			lines = append(lines, l[:i])
-			return strings.Join(lines, "\n"), nil
+		if err != nil {
+			return nil, err
 		}
 		lines = append(lines, l)
+		if last(l) {
+			return lines, nil
+		}
 	}
 }
 

@@ -276,10 +276,9 @@ func removeTrustpoint(c *Ctx) error {
 	})
 }
 
-// confirm asks a yes/no question. The session has no plain line reader, so
-// the answer is read like a password (not echoed on a terminal).
+// confirm asks a yes/no question.
 func confirm(c *Ctx, question string) (bool, error) {
-	ans, err := c.Sess.ReadSecret(question)
+	ans, err := c.Sess.ReadLine(question)
 	if err != nil {
 		return false, err
 	}
@@ -287,19 +286,19 @@ func confirm(c *Ctx, question string) (bool, error) {
 	return ans != "" && strings.HasPrefix("yes", ans), nil
 }
 
-// readPasted reads pasted text up to a line holding "quit". A "quit" found
-// inside a line of data (possible in base64) would cut the data short, so
-// the quit line must hold nothing else.
+// readPasted reads pasted text up to a line holding only "quit" or, where
+// the prompt says so (not for keys: encrypted PEM keys contain a blank
+// line), up to a blank line, as IOS does.
 func readPasted(c *Ctx, prompt string) (string, error) {
-	text, err := c.Sess.ReadUntil("quit", prompt)
+	blankEnds := strings.Contains(prompt, "a blank line")
+	lines, err := c.Sess.ReadLines(prompt, func(l string) bool {
+		l = strings.TrimSpace(l)
+		return l == "quit" || (blankEnds && l == "")
+	})
 	if err != nil {
 		return "", err
 	}
-	lines := strings.Split(text, "\n")
-	if strings.TrimSpace(lines[len(lines)-1]) != "" {
-		return "", IOSError(`% "quit" must be on a line by itself`)
-	}
-	return text, nil
+	return strings.Join(lines[:len(lines)-1], "\n") + "\n", nil
 }
 
 // authenticateCA is "crypto pki authenticate TP": paste the CA

@@ -51,10 +51,11 @@ type Session interface {
 	SetTerminalWidth(n int)
 	SetMonitor(on bool)
 	History() []string
-	ReadSecret(prompt string) (string, error) // "Password:" prompts
-	// ReadUntil reads lines (after showing prompt on interactive sessions)
-	// until one contains delim, and returns them without the delimiter.
-	ReadUntil(delim, prompt string) (string, error)
+	ReadSecret(prompt string) (string, error) // "Password:" prompts, not echoed
+	ReadLine(prompt string) (string, error)   // an answer ("[yes/no]: "), echoed
+	// ReadLines shows prompt on interactive sessions, then reads lines
+	// until last(line) is true; the returned lines include that last one.
+	ReadLines(prompt string, last func(line string) bool) ([]string, error)
 	Interactive() bool
 }
 

@@ -130,9 +130,12 @@ func readDelimited(c *Ctx, text string) (*schema.Banner, error) {
 	if i := strings.Index(body, delim); i >= 0 {
 		return &schema.Banner{Delimiter: delim, Text: body[:i]}, nil
 	}
-	rest, err := c.Sess.ReadUntil(delim, "Enter TEXT message.  End with the character '"+delim+"'.")
+	lines, err := c.Sess.ReadLines("Enter TEXT message.  End with the character '"+delim+"'.",
+		func(l string) bool { return strings.Contains(l, delim) })
 	if err != nil {
 		return nil, err
 	}
-	return &schema.Banner{Delimiter: delim, Text: body + "\n" + rest}, nil
+	last := len(lines) - 1
+	lines[last] = lines[last][:strings.Index(lines[last], delim)]
+	return &schema.Banner{Delimiter: delim, Text: body + "\n" + strings.Join(lines, "\n")}, nil
 }

@@ -55,7 +55,6 @@ func validHostname(s string) bool {
 	return !numeric
 }
 
-
 // Shared-secret arguments: "[0|6|7] KEY".
 const (
 	keyTypesDef  = "[<0|6|7>$type]"

@@ -2,7 +2,6 @@ package modes
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/gatehouse-vpn/gatehouse/configdb"
 	"github.com/gatehouse-vpn/gatehouse/configdb/schema"
@@ -266,24 +265,13 @@ func setBanner(c *Ctx) error {
 			return updateSystem(tx, func(s *schema.System) error { s.BannerMOTD = nil; return nil })
 		})
 	}
-	text := c.Args.Str("LINE")
-	delim := text[:1]
-	if strings.HasPrefix(text, "^C") {
-		delim = "^C"
-	}
-	body := text[len(delim):]
-	if i := strings.Index(body, delim); i >= 0 {
-		body = body[:i]
-	} else {
-		rest, err := c.Sess.ReadUntil(delim, "Enter TEXT message.  End with the character '"+delim+"'.")
-		if err != nil {
-			return err
-		}
-		body += "\n" + rest
+	banner, err := readDelimited(c, c.Args.Str("LINE"))
+	if err != nil {
+		return err
 	}
 	return c.Update(func(tx *configdb.Tx) error {
 		return updateSystem(tx, func(s *schema.System) error {
-			s.BannerMOTD = &schema.Banner{Delimiter: delim, Text: body}
+			s.BannerMOTD = banner
 			return nil
 		})
 	})
