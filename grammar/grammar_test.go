@@ -241,3 +241,16 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+// TestConvergingAbbreviation: "lo" could be "log" or "log-input"; both
+// lead to the same place, and the line is still ambiguous.
+func TestConvergingAbbreviation(t *testing.T) {
+	g := NewGraph()
+	g.Add(&Command{Def: "permit [<log|log-input>] [established]", Help: "p\nl\nli\ne"})
+	if _, err := g.Match("permit lo established", Options{}); err == nil || !strings.Contains(err.Error(), "Ambiguous") {
+		t.Errorf("want ambiguous, got %v", err)
+	}
+	if m, err := g.Match("permit log-i est", Options{}); err != nil || m.Args.Str("log-input") != "log-input" {
+		t.Errorf("unique prefixes: %v", err)
+	}
+}

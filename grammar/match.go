@@ -92,6 +92,9 @@ type path struct {
 	toks  []*token
 	binds *binding
 	line  bool // a LINE token has taken the rest of the line
+	// ambig: another reading of the same words, as good as this one but
+	// meaning different keywords, reached the same point and was merged.
+	ambig bool
 }
 
 // better reports whether ranks a beat b at the first word where they differ.
@@ -203,7 +206,7 @@ func (g *Graph) walk(line string, words []Word, opts Options) ([]*path, *Error) 
 				if t.kind == KindKeyword {
 					val = t.text
 				}
-				np := &path{state: st, cmd: p.cmd,
+				np := &path{state: st, cmd: p.cmd, ambig: p.ambig,
 					ranks: append(append([]Rank(nil), p.ranks...), r),
 					toks:  append(append([]*token(nil), p.toks...), t)}
 				if t.kind == KindLine {
@@ -216,8 +219,11 @@ func (g *Graph) walk(line string, words []Word, opts Options) ([]*path, *Error) 
 				}
 				k := key{st.n, st.used}
 				if j, ok := best[k]; ok {
-					if better(np.ranks, next[j].ranks) {
+					switch {
+					case better(np.ranks, next[j].ranks):
 						next[j] = np
+					case sameRanks(np.ranks, next[j].ranks) && np.signature() != next[j].signature():
+						next[j].ambig = true
 					}
 					continue
 				}
@@ -245,8 +251,8 @@ func bestPaths(paths []*path) (best []*path, ambiguous bool) {
 		}
 	}
 	sig := best[0].signature()
-	for _, p := range best[1:] {
-		if p.signature() != sig {
+	for _, p := range best {
+		if p.ambig || p.signature() != sig {
 			return best, true
 		}
 	}
