@@ -131,6 +131,7 @@ type rw struct {
 func NewEditor(s *Session, kb *Keyboard, w io.Writer, width, height int) *Editor {
 	e := &Editor{s: s, w: w, keys: kb}
 	kb.inConfig = func() bool { return s.Mode().IsConfig() }
+	kb.Idle = s.execTimeout
 	e.t = term.NewTerminal(rw{kb, w}, "")
 	if width > 0 && height > 0 {
 		e.t.SetSize(width, height)

@@ -154,6 +154,17 @@ func parentOf(m *modes.Mode) *modes.Mode {
 	return nil
 }
 
+// execTimeout is the configured exec-timeout of the session's line (con 0,
+// vty N); attach sessions are local administration and never time out.
+func (s *Session) execTimeout() time.Duration {
+	if !strings.HasPrefix(s.id, "con ") && !strings.HasPrefix(s.id, "vty ") {
+		return 0
+	}
+	var d time.Duration
+	s.env.DB.View(func(tx *configdb.ReadTx) error { d = modes.ExecTimeout(tx, s.id); return nil })
+	return d
+}
+
 // Exit leaves the current mode (the session, in exec mode).
 func (s *Session) Exit() {
 	if len(s.stack) > 1 {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -259,4 +260,41 @@ func TestOpenSSHEnable(t *testing.T) {
 	tr.expect(t, "GW1>")
 	send("exit\r")
 	cmd.Wait()
+}
+
+// TestSSHExecTimeout: an idle vty session is closed after the line's
+// exec-timeout.
+func TestSSHExecTimeout(t *testing.T) {
+	env, addr := sshServer(t)
+	if out, failed := script(t, env, "configure terminal", "line vty 0 4", "exec-timeout 0 1", "end"); failed != 0 {
+		t.Fatal(out)
+	}
+	cl, err := dialSSH(addr, "admin", "adminpw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	sess, _ := cl.NewSession()
+	if err := sess.RequestPty("xterm", 24, 80, ssh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := sess.StdoutPipe()
+	stdin, _ := sess.StdinPipe() // kept open: the client stays, silent
+	defer stdin.Close()
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	tr := newTranscript(out)
+	tr.expect(t, "GW1#")
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() { done <- sess.Wait() }()
+	select {
+	case <-done:
+		if d := time.Since(start); d < 900*time.Millisecond {
+			t.Errorf("closed after %v, before the 1 s exec-timeout", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("idle session not closed by exec-timeout")
+	}
 }
