@@ -9,15 +9,10 @@ import (
 // ("copy running-config startup-config"). It makes no new revision; the Pending carries the
 // revision that was saved and is done when the snapshot is durable.
 func (db *DB) SaveStartup(meta Meta) (*Pending, error) {
-	db.throttle()
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
-	if db.closed {
-		return nil, ErrClosed
-	}
-	if err := db.writeErr(); err != nil {
+	if err := db.lockWriter(); err != nil {
 		return nil, err
 	}
+	defer db.wmu.Unlock()
 	snap := make(objects, len(db.objs))
 	for kind, m := range db.objs {
 		snap[kind] = maps.Clone(m) // values are immutable, so sharing them is safe

@@ -93,15 +93,10 @@ func (p *Pending) complete(err error) {
 // Update does not wait for the disk, except that it blocks before starting while more than
 // 50000 records are queued, so that a writer far faster than the disk cannot exhaust memory.
 func (db *DB) Update(meta Meta, fn func(tx *Tx) error) (*Pending, error) {
-	db.throttle()
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
-	if db.closed {
-		return nil, ErrClosed
-	}
-	if err := db.writeErr(); err != nil {
+	if err := db.lockWriter(); err != nil {
 		return nil, err
 	}
+	defer db.wmu.Unlock()
 	tx := &Tx{base: db.objs}
 	err := run(tx, fn)
 	tx.done = true
@@ -175,4 +170,21 @@ func (db *DB) currentPending() *Pending {
 	p := &Pending{Rev: db.rev.Load(), done: make(chan struct{})}
 	close(p.done)
 	return p
+}
+
+// lockWriter takes the write lock for an operation that makes a revision
+// (after waiting out an overfull queue). It fails, unlocked, when the
+// database is closed or a disk write has failed.
+func (db *DB) lockWriter() error {
+	db.throttle()
+	db.wmu.Lock()
+	if db.closed {
+		db.wmu.Unlock()
+		return ErrClosed
+	}
+	if err := db.writeErr(); err != nil {
+		db.wmu.Unlock()
+		return err
+	}
+	return nil
 }
