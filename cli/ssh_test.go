@@ -126,6 +126,21 @@ func openSSH(t *testing.T, addr, user, pw string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// openSSHTerminal starts the real client with a remote pty ("ssh -tt"),
+// returning its transcript and a function that types keys.
+func openSSHTerminal(t *testing.T, addr, user, pw string) (*exec.Cmd, *transcript, func(string)) {
+	t.Helper()
+	cmd := openSSH(t, addr, user, pw, "-tt")
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, newTranscript(stdout), func(s string) { stdin.Write([]byte(s)) }
+}
+
 func TestOpenSSHScript(t *testing.T) {
 	_, addr := sshServer(t)
 	cmd := openSSH(t, addr, "admin", "adminpw")
@@ -152,16 +167,7 @@ func TestOpenSSHScript(t *testing.T) {
 // prompt, "?" help, Tab completion, Ctrl-Z, paging and exit.
 func TestOpenSSHInteractive(t *testing.T) {
 	_, addr := sshServer(t)
-	cmd := openSSH(t, addr, "admin", "adminpw", "-tt")
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	tr := newTranscript(stdout)
-	send := func(s string) { stdin.Write([]byte(s)) }
+	cmd, tr, send := openSSHTerminal(t, addr, "admin", "adminpw")
 
 	tr.expect(t, "GW1#")
 	send("sh?")
@@ -225,15 +231,7 @@ func TestSSHConcurrentSessions(t *testing.T) {
 // asks for the enable secret (three tries), disable goes back.
 func TestOpenSSHEnable(t *testing.T) {
 	_, addr := sshServer(t)
-	cmd := openSSH(t, addr, "oper", "operpw", "-tt")
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	tr := newTranscript(stdout)
-	send := func(s string) { stdin.Write([]byte(s)) }
+	cmd, tr, send := openSSHTerminal(t, addr, "oper", "operpw")
 	tr.expect(t, "GW1>")
 	send("configure terminal\r")
 	tr.expect(t, "% Invalid input detected at '^' marker.")
