@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -50,7 +51,7 @@ type Session struct {
 	monitor     bool
 	history     []string
 	closed      bool
-	lastActive  time.Time
+	lastActive  atomic.Int64 // unix nanoseconds; read by other sessions' show users
 	pending     *configdb.Pending
 
 	// monitorFn receives log lines while "terminal monitor" is on.
@@ -76,7 +77,8 @@ type Config struct {
 func NewSession(env *modes.Env, cfg Config) *Session {
 	s := &Session{env: env, tree: modes.Modes(), id: cfg.ID, user: cfg.User, host: cfg.Host,
 		priv: cfg.Privilege, out: cfg.Out, in: cfg.In, interactive: cfg.Interactive,
-		termLength: 24, termWidth: 80, lastActive: time.Now(), monitorFn: cfg.Monitor}
+		termLength: 24, termWidth: 80, monitorFn: cfg.Monitor}
+	s.lastActive.Store(time.Now().UnixNano())
 	if s.priv == 0 {
 		s.priv = 1
 	}
@@ -247,7 +249,7 @@ type Result struct {
 
 // Execute runs one line, writing its output to the session's writer.
 func (s *Session) Execute(line string) Result {
-	s.lastActive = time.Now()
+	s.lastActive.Store(time.Now().UnixNano())
 	s.pending = nil
 	res := s.execute(line)
 	res.Pending = s.pending
@@ -560,7 +562,7 @@ func (l *Lines) Infos(current modes.Session) []modes.SessionInfo {
 	var out []modes.SessionInfo
 	for s := range l.m {
 		out = append(out, modes.SessionInfo{Line: s.id, User: s.user, Host: s.host,
-			Idle: time.Since(s.lastActive), Current: modes.Session(s) == current})
+			Idle: time.Since(time.Unix(0, s.lastActive.Load())), Current: modes.Session(s) == current})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Line < out[j].Line })
 	return out
