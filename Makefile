@@ -25,7 +25,7 @@ deps:
 	$(GO) mod download
 
 bench: build
-	$(GO) test -run "^$$" -bench . -benchmem ./grammar/ ./configdb/ ./cli/
+	$(GO) test -run "^$$" -bench . -benchmem ./grammar/ ./configdb/ ./cli/ ./services/...
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
