@@ -120,6 +120,7 @@ type Editor struct {
 	t    *term.Terminal
 	keys *Keyboard
 	w    io.Writer
+	out  bytes.Buffer // the running command's output, paged when it ends
 }
 
 type rw struct {
@@ -171,14 +172,27 @@ func (e *Editor) key(line string, pos int, key rune) (string, int, bool) {
 	return "", 0, false
 }
 
-// ReadLine implements Input for questions the session asks.
+// ReadLine implements Input for questions the session asks. What the
+// command printed so far is shown first: it is usually the question.
 func (e *Editor) ReadLine(prompt string) (string, error) {
+	e.flush()
 	e.t.SetPrompt(prompt)
 	return e.t.ReadLine()
 }
 
 // ReadPassword implements Input.
-func (e *Editor) ReadPassword(prompt string) (string, error) { return e.t.ReadPassword(prompt) }
+func (e *Editor) ReadPassword(prompt string) (string, error) {
+	e.flush()
+	return e.t.ReadPassword(prompt)
+}
+
+// flush shows the running command's output so far.
+func (e *Editor) flush() {
+	if e.out.Len() > 0 {
+		e.t.Write(e.out.Bytes())
+		e.out.Reset()
+	}
+}
 
 // Run reads and executes lines until the session ends or the stream closes.
 func (e *Editor) Run() error {
@@ -188,10 +202,10 @@ func (e *Editor) Run() error {
 		if err != nil {
 			return err
 		}
-		var buf bytes.Buffer
-		e.s.out = &buf
+		e.out.Reset()
+		e.s.out = &e.out
 		res := e.s.Execute(line)
-		e.page(buf.String())
+		e.page(e.out.String())
 		if res.Err != nil {
 			e.t.Write([]byte(ErrorText(res, len(e.s.Prompt()))))
 		}

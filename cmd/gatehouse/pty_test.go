@@ -143,3 +143,20 @@ func TestAttachInteractive(t *testing.T) {
 		t.Errorf("cli exit: %v", err)
 	}
 }
+
+// TestConsoleBannerPrompt: a multi-line banner typed interactively shows
+// IOS's prompt before the text is read.
+func TestConsoleBannerPrompt(t *testing.T) {
+	dir := t.TempDir()
+	con := startPTY(t, "run", "--db", filepath.Join(dir, "db"), "--socket", filepath.Join(dir, "sock"), "--ssh", "none")
+	con.send("\r")
+	con.expect("Router#")
+	con.send("configure terminal\r")
+	con.expect("Router(config)#")
+	con.send("banner motd %\r")
+	con.expect("Enter TEXT message.  End with the character '%'.")
+	con.send("Welcome\r%\r")
+	con.expect("Router(config)#")
+	con.send("do show running-config | begin banner\r")
+	con.expect("banner motd %\r\nWelcome\r\n%")
+}
