@@ -3,6 +3,7 @@ package modes
 import (
 	"fmt"
 	"io"
+	"net/netip"
 	"sort"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/gatehouse-vpn/gatehouse/configdb"
 	"github.com/gatehouse-vpn/gatehouse/grammar"
 	"github.com/gatehouse-vpn/gatehouse/services/logging"
+	"github.com/gatehouse-vpn/gatehouse/services/pool"
 )
 
 // Mode is a CLI node: its prompt suffix, the parent it walks up to, the
@@ -80,7 +82,16 @@ type Env struct {
 	// VTemplateActive is the number of active virtual-access interfaces
 	// cloned from a virtual-template; the vtemplate service answers it.
 	VTemplateActive func(number int) int
-	Log             *logging.Buffer
+	// Pools reports address pool usage (the pool service); nil means no
+	// address is in use.
+	Pools PoolUsage
+	Log   *logging.Buffer
+}
+
+// PoolUsage is what show commands need of the address pool service.
+type PoolUsage interface {
+	Stats() []pool.PoolStats
+	Owner(addr netip.Addr) (owner string, ok bool)
 }
 
 func (e *Env) now() time.Time {

@@ -135,9 +135,24 @@ func setIPv6Pool(c *Ctx, tx *configdb.Tx) error {
 	return store(tx, schema.KindIPv6Pool, name, &schema.IPv6Pool{Name: name, Prefix: ipv6Text(prefix.String()), AssignLength: assign})
 }
 
-// poolInUse is how many addresses of a range are allocated. Address
-// allocation is a later service: until it answers through Env, none are.
-func poolInUse(c *Ctx, pool string, rg schema.IPRange) int { return 0 }
+// poolInUse is how many addresses of a range are allocated, as the pool
+// service reports it (none without one).
+func poolInUse(c *Ctx, name string, rg schema.IPRange) int {
+	if c.Env.Pools == nil {
+		return 0
+	}
+	for _, p := range c.Env.Pools.Stats() {
+		if p.Name != name {
+			continue
+		}
+		for _, r := range p.Ranges {
+			if r.Start.String() == rg.Start && r.End.String() == rg.End && !r.Retired {
+				return r.InUse
+			}
+		}
+	}
+	return 0
+}
 
 func poolLine(c *Ctx, cols ...any) {
 	c.Printf(" %-24s %-15s %-15s%5v%8v%10v\n", cols...)
@@ -176,13 +191,15 @@ func showIPPool(c *Ctx) error {
 	return nil
 }
 
-// listPoolAddresses is the per-address part of "show ip local pool NAME".
+// listPoolAddresses is the per-address part of "show ip local pool NAME":
+// the free addresses, then those in use with their owners.
 func listPoolAddresses(c *Ctx, p *schema.IPPool) {
 	total := 0
 	for _, rg := range p.Ranges {
 		lo, hi := rangeBounds(rg)
 		total += int(hi-lo) + 1
 	}
+	var inUse []string
 	c.Printf("Available addresses:\n")
 	for _, rg := range p.Ranges {
 		if total > poolListLimit {
@@ -191,10 +208,29 @@ func listPoolAddresses(c *Ctx, p *schema.IPPool) {
 		}
 		lo, hi := rangeBounds(rg)
 		for a := uint64(lo); a <= uint64(hi); a++ {
-			c.Printf("  %s\n", uintAddr(uint32(a)))
+			addr := uintAddr(uint32(a))
+			if owner, ok := poolOwner(c, addr); ok {
+				inUse = append(inUse, fmt.Sprintf("  %-15s %s", addr, owner))
+				continue
+			}
+			c.Printf("  %s\n", addr)
 		}
 	}
-	c.Printf("Inuse addresses:\n  None\n")
+	c.Printf("Inuse addresses:\n")
+	if len(inUse) == 0 {
+		c.Printf("  None\n")
+	}
+	for _, l := range inUse {
+		c.Printf("%s\n", l)
+	}
+}
+
+// poolOwner says who holds an address, per the pool service.
+func poolOwner(c *Ctx, addr netip.Addr) (string, bool) {
+	if c.Env.Pools == nil {
+		return "", false
+	}
+	return c.Env.Pools.Owner(addr)
 }
 
 // showIPv6Pool is "show ipv6 local pool [NAME]".

@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse-vpn/gatehouse/configdb/schema"
 	"github.com/gatehouse-vpn/gatehouse/modes"
 	"github.com/gatehouse-vpn/gatehouse/services/logging"
+	"github.com/gatehouse-vpn/gatehouse/services/pool"
 )
 
 func runDaemon(args []string) int {
@@ -49,12 +50,14 @@ func runDaemon(args []string) int {
 
 	modes.Modes() // compile the grammar now: a bad declaration fails at start, not at first login
 	lines := cli.NewLines()
+	pools := pool.New(db, logger)
 	env := &modes.Env{DB: db, Started: time.Now(), Version: Version, Log: logging.NewBuffer(),
-		Sessions: lines.Infos, VTemplateActive: func(int) int { return 0 }}
+		Sessions: lines.Infos, VTemplateActive: func(int) int { return 0 }, Pools: pools}
 	applyLogging(env)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	go pools.Run(ctx)
 
 	os.MkdirAll(filepath.Dir(*sockPath), 0o755)
 	os.Remove(*sockPath)
