@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"sync"
 
 	"golang.org/x/crypto/ssh"
 
@@ -29,7 +28,6 @@ type SSHServer struct {
 	lines *Lines
 	cfg   *ssh.ServerConfig
 	ln    net.Listener
-	wg    sync.WaitGroup
 }
 
 // NewSSHServer loads (or creates and stores) the host key and sets up

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Errors returned by the store.
@@ -110,7 +111,7 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("configdb: create directory: %w", err)
 	}
 	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, NoSync: opts.NoSync})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("configdb: database %s is locked by another process: %w", path, err)
 	}
 	if err != nil {

@@ -132,16 +132,7 @@ func (p *path) signature() string {
 	return b.String()
 }
 
-func (p *path) accepting() bool {
-	for _, st := range closure(p.state) {
-		if st.n.end {
-			return true
-		}
-	}
-	return false
-}
-
-// acceptingCmd returns the command an accepting path completes.
+// endNode is the end node an accepting path can reach (nil if none).
 func (p *path) endNode() *node {
 	for _, st := range closure(p.state) {
 		if st.n.end {

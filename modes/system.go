@@ -11,9 +11,6 @@ import (
 
 func init() { areas = append(areas, registerSystem) }
 
-// logLevels are the syslog severities of "logging buffered".
-var logLevels = []string{"emergencies", "alerts", "critical", "errors", "warnings", "notifications", "informational", "debugging"}
-
 func registerSystem(t *Tree) {
 	t.Config.Add(
 		&grammar.Command{Def: "[no] hostname WORD$name", ShortNo: true,
