@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse-vpn/gatehouse/grammar"
 	"github.com/gatehouse-vpn/gatehouse/services/logging"
 	"github.com/gatehouse-vpn/gatehouse/services/pool"
+	"github.com/gatehouse-vpn/gatehouse/services/session"
 )
 
 // Mode is a CLI node: its prompt suffix, the parent it walks up to, the
@@ -85,7 +86,10 @@ type Env struct {
 	// Pools reports address pool usage (the pool service); nil means no
 	// address is in use.
 	Pools PoolUsage
-	Log   *logging.Buffer
+	// CryptoSessions lists the crypto session table (the session service);
+	// nil means no session.
+	CryptoSessions func() []session.Session
+	Log            *logging.Buffer
 }
 
 // PoolUsage is what show commands need of the address pool service.
