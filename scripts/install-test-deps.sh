@@ -4,7 +4,6 @@
 set -euo pipefail
 need=()
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
-command -v script >/dev/null 2>&1 || need+=(bsdutils)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
