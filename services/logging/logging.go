@@ -20,11 +20,14 @@ type Buffer struct {
 	next  int
 	now   func() time.Time
 	count int
+	debug *Debug // the debug flags whose output goes to this buffer
 }
 
 // NewBuffer returns a buffer of the default size.
 func NewBuffer() *Buffer {
-	return &Buffer{size: DefaultSize, subs: map[int]func(string){}, now: time.Now}
+	b := &Buffer{size: DefaultSize, subs: map[int]func(string){}, now: time.Now}
+	b.debug = NewDebug(b)
+	return b
 }
 
 // SetSize changes the buffer size, dropping the oldest lines to fit.
