@@ -1,9 +1,32 @@
-// Package dataplane will hold the Dataplane interface the services program
-// (virtual-access interfaces, ESP SAs, routes, counters) and its backends:
-// userspace (ESP over TUN devices in Go), xfrm (Linux netlink) and fake
-// (records calls for golden tests). See ../shared/DESIGN.md, "Data plane".
+// Package dataplane is the boundary between the control plane and packet
+// forwarding: the Dataplane interface the services program (virtual-access
+// interfaces, ESP child SAs, routes per VRF, counters, SA lifetime events)
+// and the plain values that cross it. See /work/shared/DESIGN.md, "Data
+// plane".
 //
-// It is empty until the data-plane work lands: today "gatehouse run
-// --dataplane" only validates its argument. Nothing here may import the
-// CLI or configdb: services translate configuration into calls on it.
+// # What it owns
+//
+// The contract: the shapes of InterfaceSpec, ChildSA and Route, what makes
+// them valid (Validate, shared by every backend so they reject the same
+// input with the same words), and the errors callers test for (ErrNotFound,
+// ErrExists, ErrClosed). Backends own the forwarding state they program;
+// the services own the desired state and call the backend to make it so.
+// Calls describe desired state and are safe to repeat: EnsureInterface
+// creates or updates, SetRoutes replaces everything one owner holds.
+//
+// # What it must not do
+//
+// Nothing here, backends included, may import the CLI (cli, modes) or
+// configdb: services translate configuration into calls on a Dataplane, so
+// a backend can be tested without either. Transform IDs and key lengths
+// come from services/ike/suite, which derives the keys, so the two cannot
+// disagree.
+//
+// # Backends
+//
+//	fake/       records calls and dumps its state as sorted text for golden tests
+//
+// The userspace backend (ESP over TUN devices in Go) and the xfrm backend
+// (Linux netlink) arrive with the data-plane issue; until then "gatehouse
+// run --dataplane" only validates its argument.
 package dataplane

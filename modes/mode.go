@@ -89,7 +89,13 @@ type Env struct {
 	// CryptoSessions lists the crypto session table (the session service);
 	// nil means no session.
 	CryptoSessions func() []session.Session
-	Log            *logging.Buffer
+	// IKEv2Stats reports the IKE engine's counters for "show crypto ikev2
+	// stats"; nil means no engine (all counters zero).
+	IKEv2Stats func() session.IKEv2Stats
+	// ClearCrypto carries out a "clear crypto ..." command and returns the
+	// number of SAs it deleted; nil means no engine (nothing to clear).
+	ClearCrypto func(req session.ClearRequest) int
+	Log         *logging.Buffer
 }
 
 // PoolUsage is what show commands need of the address pool service.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -19,7 +20,9 @@ import (
 	"github.com/gatehouse-vpn/gatehouse/cli"
 	"github.com/gatehouse-vpn/gatehouse/configdb"
 	"github.com/gatehouse-vpn/gatehouse/configdb/schema"
+	"github.com/gatehouse-vpn/gatehouse/dataplane/fake"
 	"github.com/gatehouse-vpn/gatehouse/modes"
+	"github.com/gatehouse-vpn/gatehouse/services/ike"
 	"github.com/gatehouse-vpn/gatehouse/services/logging"
 	"github.com/gatehouse-vpn/gatehouse/services/pool"
 )
@@ -30,6 +33,9 @@ func runDaemon(args []string) int {
 	sockPath := fs.String("socket", "var/gatehouse.sock", "attach socket `file` for gatehouse cli")
 	sshAddr := fs.String("ssh", ":22", "SSH server `address:port`, or none")
 	dataplane := fs.String("dataplane", "auto", "data plane backend: auto, userspace, xfrm or fake")
+	ikeAddr := fs.String("ike", "", "IKE listen `address` (empty: all addresses; none: IKE off)")
+	ikePort := fs.Uint("ike-port", 500, "IKE UDP `port`")
+	nattPort := fs.Uint("natt-port", 4500, "IKE NAT-T UDP `port`")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -58,6 +64,15 @@ func runDaemon(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	go pools.Run(ctx)
+
+	if *ikeAddr != "none" {
+		engine, err := startIKE(ctx, env, logger, *ikeAddr, uint16(*ikePort), uint16(*nattPort), *dataplane)
+		if err != nil {
+			logger.Error("IKE not started", "err", err)
+		} else {
+			defer engine.Stop()
+		}
+	}
 
 	os.MkdirAll(filepath.Dir(*sockPath), 0o755)
 	os.Remove(*sockPath)
@@ -94,6 +109,34 @@ func runDaemon(args []string) int {
 	<-ctx.Done()
 	logger.Info("gatehouse shutting down")
 	return 0
+}
+
+// startIKE starts the IKE engine and plugs it into the show and clear
+// commands. The data plane backends that carry traffic arrive with the
+// data-plane work; until then every choice records SAs in the fake backend.
+func startIKE(ctx context.Context, env *modes.Env, logger *slog.Logger, addr string, port, natt uint16, backend string) (*ike.Engine, error) {
+	var bind netip.Addr
+	if addr != "" {
+		a, err := netip.ParseAddr(addr)
+		if err != nil {
+			return nil, fmt.Errorf("--ike %q: %w", addr, err)
+		}
+		bind = a
+	}
+	if backend != "fake" {
+		logger.Warn("data plane backend not available yet: child SAs are recorded, not forwarded", "requested", backend, "using", "fake")
+	}
+	e := ike.New(ike.Options{DB: env.DB, Pools: env.Pools.(*pool.Service), Dataplane: fake.New(), Debug: env.Log.Debug(),
+		Logger: logger, Address: bind, IKEPort: port, NATPort: natt, Version: "Gatehouse " + Version})
+	if err := e.Start(ctx); err != nil {
+		return nil, err
+	}
+	env.CryptoSessions = e.Sessions
+	env.IKEv2Stats = e.IKEv2Stats
+	env.ClearCrypto = e.Clear
+	i, n := e.Ports()
+	logger.Info("IKE listening", "address", addr, "port", i, "natt-port", n)
+	return e, nil
 }
 
 // applyLogging sizes the logging buffer from the stored configuration.

@@ -1,7 +1,8 @@
 // Package session is the crypto session table of the head-end: the model of
 // the IKEv2 SAs, IPsec flows and Virtual-Access sessions that the IKE engine
 // establishes, and the IOS text that shows them ("show crypto session",
-// "show crypto ikev2 sa [detail]") together with the audit-session-id that
+// "show crypto ikev2 sa|session [detail]", "show crypto ipsec sa", "show
+// crypto ikev2 stats [reconnect]") together with the audit-session-id that
 // AAA and RADIUS packet-of-disconnect use to name a session.
 //
 // # What it owns

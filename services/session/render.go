@@ -104,28 +104,40 @@ func RenderIKEv2SA(w io.Writer, sas []IKESA, detail bool) error {
 
 func section(bw *bufio.Writer, family string, sas []IKESA, detail bool) {
 	fmt.Fprintf(bw, " %s Crypto IKEv2  SA\n", family)
+	saTableHeader(bw)
+	for i := range sas {
+		saRow(bw, &sas[i], detail)
+	}
+}
+
+// saTableHeader is the column header of the IKE SA table, shared by
+// "show crypto ikev2 sa" and "show crypto ikev2 session".
+func saTableHeader(bw *bufio.Writer) {
 	fmt.Fprintf(bw, "%-10s%-22s%-22s%-21s%s\n", "Tunnel-id", "Local", "Remote", "fvrf/ivrf", "Status")
-	for _, sa := range sas {
-		fmt.Fprintf(bw, "%-10d%-22s%-22s%-21s%s\n", sa.TunnelID, slashPort(sa.Local), slashPort(sa.Remote),
-			orNone(sa.FVRF, "none")+"/"+orNone(sa.IVRF, "none"), sa.Status)
-		bw.WriteString("      Encr: " + sa.Encr)
-		if sa.KeySize != 0 {
-			fmt.Fprintf(bw, ", keysize: %d", sa.KeySize)
-		}
-		fmt.Fprintf(bw, ", PRF: %s, Hash: %s, DH Grp:%d, Auth sign: %s, Auth verify: %s\n",
-			sa.PRF, sa.Hash, sa.DHGroup, sa.AuthSign, sa.AuthVerify)
-		fmt.Fprintf(bw, "      Life/Active Time: %d/%d sec\n", int64(sa.Lifetime/time.Second), int64(sa.Active/time.Second))
-		if !detail {
-			continue
-		}
-		fmt.Fprintf(bw, "      CE id: %d, Session-id: %d\n", sa.ConnID, sa.SessionID)
-		fmt.Fprintf(bw, "      Status Description: %s\n", statusDescription(sa.Status))
-		fmt.Fprintf(bw, "      Local spi: %016X       Remote spi: %016X\n", sa.LocalSPI, sa.RemoteSPI)
-		fmt.Fprintf(bw, "      Local id: %s\n", sa.LocalID)
-		fmt.Fprintf(bw, "      Remote id: %s\n", sa.RemoteID)
-		if sa.RemoteEAPID != "" {
-			fmt.Fprintf(bw, "      Remote EAP id: %s\n", sa.RemoteEAPID)
-		}
+}
+
+// saRow writes one IKE SA: its table row, its algorithm and lifetime lines
+// and, for detail, the lines below them.
+func saRow(bw *bufio.Writer, sa *IKESA, detail bool) {
+	fmt.Fprintf(bw, "%-10d%-22s%-22s%-21s%s\n", sa.TunnelID, slashPort(sa.Local), slashPort(sa.Remote),
+		orNone(sa.FVRF, "none")+"/"+orNone(sa.IVRF, "none"), sa.Status)
+	bw.WriteString("      Encr: " + sa.Encr)
+	if sa.KeySize != 0 {
+		fmt.Fprintf(bw, ", keysize: %d", sa.KeySize)
+	}
+	fmt.Fprintf(bw, ", PRF: %s, Hash: %s, DH Grp:%d, Auth sign: %s, Auth verify: %s\n",
+		sa.PRF, sa.Hash, sa.DHGroup, sa.AuthSign, sa.AuthVerify)
+	fmt.Fprintf(bw, "      Life/Active Time: %d/%d sec\n", int64(sa.Lifetime/time.Second), int64(sa.Active/time.Second))
+	if !detail {
+		return
+	}
+	fmt.Fprintf(bw, "      CE id: %d, Session-id: %d\n", sa.ConnID, sa.SessionID)
+	fmt.Fprintf(bw, "      Status Description: %s\n", statusDescription(sa.Status))
+	fmt.Fprintf(bw, "      Local spi: %016X       Remote spi: %016X\n", sa.LocalSPI, sa.RemoteSPI)
+	fmt.Fprintf(bw, "      Local id: %s\n", sa.LocalID)
+	fmt.Fprintf(bw, "      Remote id: %s\n", sa.RemoteID)
+	if sa.RemoteEAPID != "" {
+		fmt.Fprintf(bw, "      Remote EAP id: %s\n", sa.RemoteEAPID)
 	}
 }
 

@@ -22,11 +22,12 @@ func TestGoldensAreSeed(t *testing.T) {
 		records[head] = body
 	}
 	for file, head := range map[string]string{
-		"crypto_session_822.golden":  "seed 001 line 822: show crypto session",
-		"crypto_session_1131.golden": "seed 001 line 1131: show crypto session",
-		"crypto_session_1220.golden": "seed 001 line 1220: show crypto session",
-		"ikev2_sa_detail_336.golden": "seed 001 line 336: show crypto ikev2 sa detail",
-		"ikev2_sa_detail_975.golden": "seed 001 line 975: show crypto ikev2 sa detail",
+		"crypto_session_822.golden":         "seed 001 line 822: show crypto session",
+		"crypto_session_1131.golden":        "seed 001 line 1131: show crypto session",
+		"crypto_session_1220.golden":        "seed 001 line 1220: show crypto session",
+		"ikev2_sa_detail_336.golden":        "seed 001 line 336: show crypto ikev2 sa detail",
+		"ikev2_sa_detail_975.golden":        "seed 001 line 975: show crypto ikev2 sa detail",
+		"ikev2_stats_reconnect_1446.golden": "seed 001 line 1446: show crypto ikev2 stats reconnect",
 	} {
 		want, ok := records[head]
 		if !ok {

@@ -1,0 +1,167 @@
+package ike
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
+
+	"github.com/gatehouse-vpn/gatehouse/services/ike/wire"
+)
+
+// socket is one IKE port (500, or 4500 with the non-ESP marker) on both
+// address families. Packet info control messages give the destination
+// address of each datagram, which NAT detection, identities and the
+// source of the answer need when the socket is bound to a wildcard.
+type socket struct {
+	natT  bool
+	port  uint16
+	conn4 *net.UDPConn
+	pc4   *ipv4.PacketConn
+	conn6 *net.UDPConn
+	pc6   *ipv6.PacketConn
+}
+
+// packet is one datagram as received, with the non-ESP marker removed.
+type packet struct {
+	sock     *socket
+	from, to netip.AddrPort
+	data     []byte
+}
+
+// listen opens the port on addr (an unspecified address listens on all
+// addresses of that family; an invalid one on both families). port 0
+// picks a free port, the same for both families where possible.
+func listen(addr netip.Addr, port uint16, natT bool) (*socket, error) {
+	s := &socket{natT: natT}
+	if !addr.IsValid() || addr.Is4() {
+		a := addr
+		if !a.IsValid() {
+			a = netip.IPv4Unspecified()
+		}
+		c, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(a, port)))
+		if err != nil {
+			return nil, err
+		}
+		s.conn4, s.pc4 = c, ipv4.NewPacketConn(c)
+		if err := s.pc4.SetControlMessage(ipv4.FlagDst|ipv4.FlagInterface, true); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("IP_PKTINFO: %w", err)
+		}
+		port = uint16(c.LocalAddr().(*net.UDPAddr).Port)
+	}
+	if !addr.IsValid() || addr.Is6() {
+		a := addr
+		if !a.IsValid() {
+			a = netip.IPv6Unspecified()
+		}
+		c, err := net.ListenUDP("udp6", net.UDPAddrFromAddrPort(netip.AddrPortFrom(a, port)))
+		if err == nil {
+			s.conn6, s.pc6 = c, ipv6.NewPacketConn(c)
+			if err := s.pc6.SetControlMessage(ipv6.FlagDst|ipv6.FlagInterface, true); err != nil {
+				c.Close()
+				s.conn6, s.pc6 = nil, nil
+			} else {
+				port = uint16(c.LocalAddr().(*net.UDPAddr).Port)
+			}
+		} else if addr.IsValid() {
+			s.close()
+			return nil, err
+		}
+		// Without IPv6 on the host (or the port taken only there) the
+		// IPv4 socket is enough.
+	}
+	s.port = port
+	return s, nil
+}
+
+func (s *socket) close() {
+	if s.conn4 != nil {
+		s.conn4.Close()
+	}
+	if s.conn6 != nil {
+		s.conn6.Close()
+	}
+}
+
+// read4 and read6 loop until the socket closes, handing each datagram to fn.
+func (s *socket) read4(fn func(packet)) {
+	buf := make([]byte, 65536)
+	for {
+		n, cm, src, err := s.pc4.ReadFrom(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		ua, ok := src.(*net.UDPAddr)
+		if !ok || cm == nil {
+			continue
+		}
+		dst, _ := netip.AddrFromSlice(cm.Dst.To4())
+		s.deliver(buf[:n], ua.AddrPort(), netip.AddrPortFrom(dst, s.port), fn)
+	}
+}
+
+func (s *socket) read6(fn func(packet)) {
+	buf := make([]byte, 65536)
+	for {
+		n, cm, src, err := s.pc6.ReadFrom(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		ua, ok := src.(*net.UDPAddr)
+		if !ok || cm == nil {
+			continue
+		}
+		dst, _ := netip.AddrFromSlice(cm.Dst)
+		s.deliver(buf[:n], ua.AddrPort(), netip.AddrPortFrom(dst.Unmap(), s.port), fn)
+	}
+}
+
+// deliver copies the datagram out of the read buffer.
+func (s *socket) deliver(b []byte, from, to netip.AddrPort, fn func(packet)) {
+	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	fn(packet{sock: s, from: from, to: to, data: append([]byte(nil), b...)})
+}
+
+// send writes one IKE message from local to remote, adding the non-ESP
+// marker on the NAT-T port.
+func (s *socket) send(local, remote netip.AddrPort, msg []byte) error {
+	if s.natT {
+		msg = wire.AddNonESPMarker(msg)
+	}
+	return s.sendRaw(local, remote, msg)
+}
+
+// sendRaw writes a datagram as is (ESP for the data plane, keepalives).
+func (s *socket) sendRaw(local, remote netip.AddrPort, b []byte) error {
+	dst := net.UDPAddrFromAddrPort(remote)
+	if remote.Addr().Is4() {
+		if s.pc4 == nil {
+			return errors.New("ike: no IPv4 socket")
+		}
+		var cm *ipv4.ControlMessage
+		if local.Addr().IsValid() && !local.Addr().IsUnspecified() {
+			cm = &ipv4.ControlMessage{Src: local.Addr().AsSlice()}
+		}
+		_, err := s.pc4.WriteTo(b, cm, dst)
+		return err
+	}
+	if s.pc6 == nil {
+		return errors.New("ike: no IPv6 socket")
+	}
+	var cm *ipv6.ControlMessage
+	if local.Addr().IsValid() && !local.Addr().IsUnspecified() {
+		cm = &ipv6.ControlMessage{Src: local.Addr().AsSlice()}
+	}
+	_, err := s.pc6.WriteTo(b, cm, dst)
+	return err
+}
