@@ -155,7 +155,7 @@ func (sa *ikeSA) receive(p packet, h wire.Header) {
 	}
 	sa.packetDebug("Received Packet [From %s/To %s/VRF i0:f0]", p.from, p.to, h, ps)
 	sa.lastHeard = sa.e.now()
-	if p.from != sa.remote && sa.state == stEstablished {
+	if p.from != sa.remote || p.sock != sa.sock {
 		sa.peerMoved(p)
 	}
 	switch {
@@ -231,11 +231,12 @@ func (sa *ikeSA) open(p packet, h wire.Header) ([]wire.Payload, bool) {
 // peerMoved follows a peer behind a NAT whose mapping changed (RFC 7296
 // 2.23): only authenticated requests move the SA.
 func (sa *ikeSA) peerMoved(p packet) {
-	if !sa.natRemote {
+	floated := p.sock.natT && !sa.sock.natT // the peer switched to port 4500
+	if !floated && !sa.natRemote {
 		return
 	}
 	sa.debugf("Peer moved from %s to %s", sa.remote, p.from)
-	sa.remote, sa.sock = p.from, p.sock
+	sa.remote, sa.local, sa.sock = p.from, p.to, p.sock
 	for _, c := range sa.children {
 		c.remoteMoved(sa)
 	}

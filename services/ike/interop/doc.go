@@ -14,6 +14,9 @@
 //     /run, its own strongswan.conf, vici socket, swanctl directory, log
 //     file and resolv.conf, driven with swanctl. It never touches the
 //     host's /run/charon.* sockets or /etc/swanctl.
+//   - InNamespace: runs a function on a thread inside a namespace, so Go
+//     code opens sockets there (the data-path echo in the tests, the load
+//     generator's initiators) without a helper process.
 //   - Credential: CAs and end-entity certificates (RSA, ECDSA) made with
 //     crypto/x509, written as PEM for swanctl and DER for the head-end.
 //
@@ -35,6 +38,10 @@
 //
 // Safety rules the harness keeps: traffic only ever flows on loopback and
 // on veth pairs between namespaces it created; Close ends only the
-// processes running inside those namespaces, by PID; the namespaces (and
-// with them every veth and TUN device) are deleted at cleanup.
+// processes running inside those namespaces, by PID, and never the test
+// process itself; the namespaces (and with them every veth and TUN device)
+// are deleted at cleanup. A test binary killed from outside (go test
+// -timeout, SIGKILL) runs no cleanup and leaves its gh-* namespaces behind:
+// remove them by hand (ip netns pids NAME, then ip netns del NAME) once no
+// run owns them.
 package interop
