@@ -81,6 +81,7 @@ type Engine struct {
 	nextSA    int
 	nextConn  int
 
+	spiLimiter   rateLimiter
 	cookieMu     sync.Mutex
 	cookieSecret [2][32]byte
 	cookieVer    byte
@@ -99,7 +100,7 @@ type halfKey struct {
 func New(opt Options) *Engine {
 	e := &Engine{opt: opt, log: opt.Logger, dbg: opt.Debug, dp: opt.Dataplane, rand: opt.Rand, now: opt.Now,
 		bySPI: map[uint64]*ikeSA{}, halfOpen: map[halfKey]*ikeSA{}, sessions: map[int]*ikeSA{},
-		vaccess: map[int]bool{}, childSPIs: map[uint32]*ikeSA{}}
+		vaccess: map[int]bool{}, childSPIs: map[uint32]*ikeSA{}, spiLimiter: rateLimiter{rate: 10}}
 	if e.log == nil {
 		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -260,6 +261,7 @@ func (e *Engine) handle(p packet) {
 		e.stats.unknownSPI.Add(1)
 		e.debugf("IKEv2:Received packet for unknown SA: Initiator SPI : %016X - Responder SPI : %016X from %s",
 			h.InitiatorSPI, h.ResponderSPI, p.from)
+		e.invalidSPI(p, h)
 		return
 	}
 	sa.mu.Lock()
@@ -268,6 +270,44 @@ func (e *Engine) handle(p packet) {
 		return
 	}
 	sa.receive(p, h)
+}
+
+// invalidSPI answers a request for an IKE SA we do not know with an
+// unprotected INVALID_IKE_SPI notification (RFC 7296 2.21.4), at most ten
+// a second so that it cannot be used for reflection.
+func (e *Engine) invalidSPI(p packet, h wire.Header) {
+	if h.IsResponse() || !e.spiLimiter.allow(e.now()) {
+		return
+	}
+	m := &wire.Message{Header: wire.Header{InitiatorSPI: h.InitiatorSPI, ResponderSPI: h.ResponderSPI,
+		MajorVersion: wire.MajorVersion, Exchange: wire.INFORMATIONAL, Flags: wire.FlagResponse, MessageID: h.MessageID},
+		Payloads: []wire.Payload{&wire.Notify{NotifyType: wire.INVALID_IKE_SPI}}}
+	if !h.IsInitiator() {
+		m.Flags |= wire.FlagInitiator
+	}
+	if b, err := m.Encode(); err == nil && p.sock.send(p.to, p.from, b) == nil {
+		e.stats.invalidSPISent.Add(1)
+	}
+}
+
+// rateLimiter is a token bucket refilled at rate tokens a second.
+type rateLimiter struct {
+	mu     sync.Mutex
+	rate   float64
+	tokens float64
+	last   time.Time
+}
+
+func (r *rateLimiter) allow(now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.tokens = min(r.rate, r.tokens+now.Sub(r.last).Seconds()*r.rate)
+	r.last = now
+	if r.tokens < 1 {
+		return false
+	}
+	r.tokens--
+	return true
 }
 
 // register adds an SA under our SPI, choosing a fresh random SPI.

@@ -109,3 +109,30 @@ func (sa *ikeSA) espArrived() bool {
 
 // Delete tears the SA down with a delete sent to the peer.
 func (sa *ikeSA) deleteWithNotify(reason string) { sa.teardown(reason, true) }
+
+// natKeepalive is the profile's "nat keepalive" or the global one, in
+// seconds; 0 when off.
+func (sa *ikeSA) natKeepalive() int {
+	if sa.profile != nil && sa.profile.NATKeepalive > 0 {
+		return sa.profile.NATKeepalive
+	}
+	if sa.cfg != nil {
+		return sa.cfg.global.NATKeepalive
+	}
+	return 0
+}
+
+// armKeepalive sends NAT keepalives (RFC 3948 section 2.3: one 0xFF byte on
+// port 4500) while we are behind a NAT, so that its mapping stays open.
+func (sa *ikeSA) armKeepalive() {
+	n := sa.natKeepalive()
+	if n <= 0 || !sa.natLocal {
+		return
+	}
+	sa.keepaliveTimer = sa.after(time.Duration(n)*time.Second, func() {
+		if sa.sock.natT && sa.sock.sendRaw(sa.local, sa.remote, []byte{0xff}) == nil {
+			sa.e.stats.keepalivesOut.Add(1)
+		}
+		sa.armKeepalive()
+	})
+}

@@ -3,6 +3,7 @@ package ike
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
 	"crypto/x509"
 	"encoding/binary"
 	"errors"
@@ -147,6 +148,7 @@ func (e *Engine) handleInitRequest(p packet, h wire.Header) {
 		&wire.Notify{NotifyType: wire.NAT_DETECTION_SOURCE_IP, Data: natHash(sa.spiI, sa.spiR, p.to)},
 		&wire.Notify{NotifyType: wire.NAT_DETECTION_DESTINATION_IP, Data: natHash(sa.spiI, sa.spiR, p.from)},
 	}
+	resp = append(resp, &wire.VendorID{Data: VendorID})
 	if cas := cfg.allCAs(); len(cas) > 0 {
 		resp = append(resp, &wire.CertReq{Encoding: wire.CertX509Signature, Data: auth.CertReqData(cas)})
 	}
@@ -188,6 +190,10 @@ func (e *Engine) handleInitRequest(p packet, h wire.Header) {
 		}
 	})
 }
+
+// VendorID identifies Gatehouse in IKE_SA_INIT: the first 16 bytes of
+// SHA-1("Gatehouse IKEv2"), the form most implementations use.
+var VendorID = func() []byte { h := sha1.Sum([]byte("Gatehouse IKEv2")); return h[:16] }()
 
 // replyInitError answers an IKE_SA_INIT request with one unprotected
 // notification (responder SPI zero, RFC 7296 2.6 and 1.2).

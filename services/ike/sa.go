@@ -72,20 +72,21 @@ type ikeSA struct {
 	queue   []*pendingReq
 
 	// After authentication.
-	cfg           *config
-	profile       *schema.IKEv2Profile
-	localID       identity
-	remoteID      identity
-	authSign      string
-	authVerify    string
-	lifetime      time.Duration
-	sess          *sessionState
-	children      []*childSA
-	halfOpenTimer *time.Timer
-	lifeTimer     *time.Timer
-	dpdTimer      *time.Timer
-	lastHeard     time.Time
-	dpdPending    bool
+	cfg            *config
+	profile        *schema.IKEv2Profile
+	localID        identity
+	remoteID       identity
+	authSign       string
+	authVerify     string
+	lifetime       time.Duration
+	sess           *sessionState
+	children       []*childSA
+	halfOpenTimer  *time.Timer
+	lifeTimer      *time.Timer
+	dpdTimer       *time.Timer
+	keepaliveTimer *time.Timer
+	lastHeard      time.Time
+	dpdPending     bool
 
 	// Initiator bookkeeping (initiator.go).
 	ini *initiatorState

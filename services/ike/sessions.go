@@ -212,6 +212,7 @@ func (sa *ikeSA) established(initialContact bool) {
 	sa.lifetime = life
 	sa.armLifetime()
 	sa.armDPD()
+	sa.armKeepalive()
 	sa.debugf("Session with IKE ID PAIR (%s, %s) is UP", sa.remoteID, sa.localID)
 	if e.opt.Logger != nil {
 		e.log.Info("ike: session up", "session", sa.sess.id, "peer", sa.remote, "id", sa.remoteID.String(),
@@ -221,8 +222,8 @@ func (sa *ikeSA) established(initialContact bool) {
 	// same identity go, silently (RFC 7296 2.4).
 	for _, other := range stale {
 		other.mu.Lock()
-		if other.state == stEstablished && other.remoteID.Type == sa.remoteID.Type &&
-			slices.Equal(other.remoteID.Data, sa.remoteID.Data) && other.remote.Addr() == sa.remote.Addr() {
+		if other.state == stEstablished && other.profile == sa.profile && other.remoteID.Type == sa.remoteID.Type &&
+			slices.Equal(other.remoteID.Data, sa.remoteID.Data) {
 			other.teardown("INITIAL_CONTACT from a new SA of the same peer", false)
 		}
 		other.mu.Unlock()
@@ -258,7 +259,7 @@ func (sa *ikeSA) teardown(reason string, notify bool) {
 	}
 	wasUp := sa.state == stEstablished
 	sa.state = stDead
-	for _, t := range []*time.Timer{sa.halfOpenTimer, sa.lifeTimer, sa.dpdTimer} {
+	for _, t := range []*time.Timer{sa.halfOpenTimer, sa.lifeTimer, sa.dpdTimer, sa.keepaliveTimer} {
 		if t != nil {
 			t.Stop()
 		}
@@ -386,6 +387,9 @@ func (sa *ikeSA) snapshot() session.Session {
 		ike.Caps = session.CapConfigMode
 		if sa.natLocal || sa.natRemote {
 			ike.Caps |= session.CapNATT
+		}
+		if sa.natLocal && sa.natKeepalive() > 0 {
+			ike.Caps |= session.CapKeepalives
 		}
 		if sa.dpdConfig() != nil {
 			ike.Caps |= session.CapDPD

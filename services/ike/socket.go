@@ -25,6 +25,10 @@ type socket struct {
 	pc6   *ipv6.PacketConn
 }
 
+// socketBuffer is the kernel buffer size asked for each socket: bursts of
+// handshakes (a site coming back after an outage) must queue, not drop.
+const socketBuffer = 4 << 20
+
 // packet is one datagram as received, with the non-ESP marker removed.
 type packet struct {
 	sock     *socket
@@ -46,6 +50,8 @@ func listen(addr netip.Addr, port uint16, natT bool) (*socket, error) {
 		if err != nil {
 			return nil, err
 		}
+		c.SetReadBuffer(socketBuffer)
+		c.SetWriteBuffer(socketBuffer)
 		s.conn4, s.pc4 = c, ipv4.NewPacketConn(c)
 		if err := s.pc4.SetControlMessage(ipv4.FlagDst|ipv4.FlagInterface, true); err != nil {
 			c.Close()
@@ -60,6 +66,8 @@ func listen(addr netip.Addr, port uint16, natT bool) (*socket, error) {
 		}
 		c, err := net.ListenUDP("udp6", net.UDPAddrFromAddrPort(netip.AddrPortFrom(a, port)))
 		if err == nil {
+			c.SetReadBuffer(socketBuffer)
+			c.SetWriteBuffer(socketBuffer)
 			s.conn6, s.pc6 = c, ipv6.NewPacketConn(c)
 			if err := s.pc6.SetControlMessage(ipv6.FlagDst|ipv6.FlagInterface, true); err != nil {
 				c.Close()

@@ -12,7 +12,8 @@ type stats struct {
 	malformed, unknownSPI, dropped          atomic.Uint64
 	integrity, badMessageID, unexpected     atomic.Uint64
 	retransmitsIn, retransmitsOut           atomic.Uint64
-	keepalivesIn, espDropped                atomic.Uint64
+	keepalivesIn, keepalivesOut, espDropped atomic.Uint64
+	invalidSPISent                          atomic.Uint64
 	initIn, noProposal, invalidKE           atomic.Uint64
 	rejectedInNeg, rejectedMaxSA            atomic.Uint64
 	cookiesSent, cookiesAccepted            atomic.Uint64
@@ -33,7 +34,8 @@ type Stats struct {
 	IntegrityFailures, BadMessageID         uint64
 	Unexpected                              uint64
 	RetransmitsIn, RetransmitsOut           uint64
-	KeepalivesIn, ESPDropped                uint64
+	KeepalivesIn, KeepalivesOut, ESPDropped uint64
+	InvalidSPISent                          uint64
 	InitRequests, NoProposal, InvalidKE     uint64
 	RejectedInNegotiation, RejectedMaxSA    uint64
 	CookiesSent, CookiesAccepted            uint64
@@ -56,8 +58,9 @@ func (e *Engine) Stats() Stats {
 		Malformed: s.malformed.Load(), UnknownSPI: s.unknownSPI.Load(), Dropped: s.dropped.Load(),
 		IntegrityFailures: s.integrity.Load(), BadMessageID: s.badMessageID.Load(), Unexpected: s.unexpected.Load(),
 		RetransmitsIn: s.retransmitsIn.Load(), RetransmitsOut: s.retransmitsOut.Load(),
-		KeepalivesIn: s.keepalivesIn.Load(), ESPDropped: s.espDropped.Load(),
-		InitRequests: s.initIn.Load(), NoProposal: s.noProposal.Load(), InvalidKE: s.invalidKE.Load(),
+		KeepalivesIn: s.keepalivesIn.Load(), KeepalivesOut: s.keepalivesOut.Load(), ESPDropped: s.espDropped.Load(),
+		InvalidSPISent: s.invalidSPISent.Load(),
+		InitRequests:   s.initIn.Load(), NoProposal: s.noProposal.Load(), InvalidKE: s.invalidKE.Load(),
 		RejectedInNegotiation: s.rejectedInNeg.Load(), RejectedMaxSA: s.rejectedMaxSA.Load(),
 		CookiesSent: s.cookiesSent.Load(), CookiesAccepted: s.cookiesAccepted.Load(), CookiesRejected: s.cookiesRejected.Load(),
 		HalfOpenTimeouts: s.halfOpenTimeouts.Load(), AuthFailed: s.authFailed.Load(), AddressFailures: s.addressFailures.Load(),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"math/big"
 	"testing"
 )
@@ -145,5 +146,48 @@ func TestDHRejectsBadPeers(t *testing.T) {
 	}
 	if _, err := NewDH(1, rand.Reader); err == nil {
 		t.Error("NewDH(1) succeeded")
+	}
+}
+
+// No RFC gives MODP exchange vectors for these groups, so two checks stand
+// in for them. First a known answer that needs no arithmetic: for x below
+// the prime's bit length, 2^x mod p is 2^x itself, a single one bit, which
+// must come out left-padded to the prime's length (RFC 7296 section 3.4).
+// Second, a cross-check with math/big computed here independently of
+// modpDH: g^x for a full-size fixed exponent, and the shared secret as
+// 2^(a*b) mod p, padded the same way.
+func TestMODPKnownExponent(t *testing.T) {
+	a := unhex(t, "9f1e4c3b2a5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7")
+	b := unhex(t, "0123456789abcdeffedcba98765432100123456789abcdeffedcba9876543210")
+	for _, tc := range []struct{ group, size int }{
+		{DHModp1024, 128}, {DHModp1536, 192}, {DHModp2048, 256}, {DHModp3072, 384}, {DHModp4096, 512},
+	} {
+		for _, x := range []int{2, 9, 1000} {
+			want := make([]byte, tc.size)
+			want[tc.size-1-x/8] = 1 << (x % 8)
+			d, err := newDHFromPrivate(tc.group, big.NewInt(int64(x)).Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkBytes(t, fmt.Sprintf("group %d: 2^%d", tc.group, x), d.PublicKey(), want)
+		}
+
+		p := modpGroups[tc.group].p
+		pad := func(v *big.Int) []byte { return v.FillBytes(make([]byte, tc.size)) }
+		ai, bi := new(big.Int).SetBytes(a), new(big.Int).SetBytes(b)
+		da, err := newDHFromPrivate(tc.group, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, _ := newDHFromPrivate(tc.group, b)
+		checkBytes(t, fmt.Sprintf("group %d: g^a", tc.group), da.PublicKey(), pad(new(big.Int).Exp(big.NewInt(2), ai, p)))
+		s, err := da.SharedSecret(db.PublicKey())
+		if err != nil {
+			t.Fatalf("group %d: %v", tc.group, err)
+		}
+		checkBytes(t, fmt.Sprintf("group %d: g^ab", tc.group), s, pad(new(big.Int).Exp(big.NewInt(2), new(big.Int).Mul(ai, bi), p)))
+		if da.Group() != tc.group {
+			t.Errorf("group %d: Group() = %d", tc.group, da.Group())
+		}
 	}
 }

@@ -1,0 +1,222 @@
+package interop
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-vpn/gatehouse/cli"
+	"github.com/gatehouse-vpn/gatehouse/configdb"
+	"github.com/gatehouse-vpn/gatehouse/dataplane/fake"
+	"github.com/gatehouse-vpn/gatehouse/modes"
+	"github.com/gatehouse-vpn/gatehouse/services/ike"
+	"github.com/gatehouse-vpn/gatehouse/services/logging"
+	"github.com/gatehouse-vpn/gatehouse/services/pool"
+)
+
+// TestBenchmarkVsStrongSwan is the comparison the IKEv2 work is measured
+// by (make bench). It is a benchmark, minutes long and CPU-pinned, so it
+// runs only with GATEHOUSE_BENCH=1. GATEHOUSE_BENCH_CONCURRENCY, _TOTAL,
+// _SESSIONS and _LIMIT (a duration) change its shape; GATEHOUSE_BENCH_OUT
+// names a file the table is also written to.
+func TestBenchmarkVsStrongSwan(t *testing.T) {
+	if os.Getenv("GATEHOUSE_BENCH") != "1" {
+		t.Skip("a benchmark: set GATEHOUSE_BENCH=1 (make bench)")
+	}
+	RequirePeers(t)
+	if runtime.NumCPU() < 2 {
+		t.Fatalf("the benchmark pins the responder and the load generator to different CPUs: %d CPU", runtime.NumCPU())
+	}
+	o := BenchOptions{Concurrency: envInt(t, "GATEHOUSE_BENCH_CONCURRENCY"), Total: envInt(t, "GATEHOUSE_BENCH_TOTAL"),
+		Sessions: envInt(t, "GATEHOUSE_BENCH_SESSIONS")}
+	if s := os.Getenv("GATEHOUSE_BENCH_LIMIT"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			t.Fatalf("GATEHOUSE_BENCH_LIMIT: %v", err)
+		}
+		o.Limit = d
+	}
+	ikeload, err := IkeloadBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned, err := PinnedGatehouseBinary(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GATEHOUSE_BIN", pinned)
+
+	var gh, ss BenchResult
+	t.Run("gatehouse", func(t *testing.T) {
+		topo := NewTopology(t, TopologyOptions{})
+		gw := StartGatehouse(t, topo.Headend, BenchGatehouseConfig)
+		pid, err := ResponderPID(topo.Headend)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gh = RunBench(t, topo, "Gatehouse", pid, ikeload, o)
+		if out := gw.Show("show crypto ikev2 stats"); out != "" {
+			t.Logf("show crypto ikev2 stats:\n%s", out)
+		}
+	})
+	t.Run("strongswan", func(t *testing.T) {
+		topo := NewTopology(t, TopologyOptions{})
+		StartCharonResponder(t, topo.Headend, BenchCharonOptions())
+		pid, err := ResponderPID(topo.Headend)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ss = RunBench(t, topo, "strongSwan", pid, ikeload, o)
+	})
+	if t.Failed() {
+		return
+	}
+	table := FormatBench(o, gh, ss)
+	fmt.Print(table)
+	if out := os.Getenv("GATEHOUSE_BENCH_OUT"); out != "" {
+		if err := os.WriteFile(out, []byte(table), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func envInt(t *testing.T, name string) int {
+	s := os.Getenv(name)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return n
+}
+
+// benchHeadend is an in-process Gatehouse responder on loopback with the
+// benchmark's configuration and the fake data plane, as the daemon runs it.
+func benchHeadend(b *testing.B) (*ike.Engine, netip.AddrPort, uint16) {
+	b.Helper()
+	db, err := configdb.Open(filepath.Join(b.TempDir(), "db"), configdb.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	pools := pool.New(db, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	go pools.Run(ctx)
+	env := &modes.Env{DB: db, Started: time.Now(), Log: logging.NewBuffer(), Pools: pools}
+	s := cli.NewSession(env, cli.Config{ID: "bench", Privilege: 15})
+	var out bytes.Buffer
+	if n, err := cli.RunScript(s, strings.NewReader("configure terminal\n"+BenchGatehouseConfig+"end\n"), cli.WriterSink{W: &out}); err != nil || n != 0 {
+		b.Fatalf("configuration failed (%d lines, %v):\n%s", n, err, out.String())
+	}
+	e := ike.New(ike.Options{DB: db, Pools: pools, Dataplane: fake.New(), Debug: env.Log.Debug(),
+		Address: netip.MustParseAddr("127.0.0.1"), EphemeralPorts: true})
+	if err := e.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(e.Stop)
+	ikePort, natt := e.Ports()
+	return e, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), ikePort), natt
+}
+
+// BenchmarkHandshakes runs PSK+X25519+AES-GCM IKE_SA_INIT+IKE_AUTH
+// handshakes (with a pool address and one child SA) between in-process
+// initiator and responder engines on loopback; the SAs are kept, as in the
+// comparison. Both ends share the CPUs, so ns/op is the cost of a
+// handshake at both ends together. Profile it with
+//
+//	go test -run '^$' -bench Handshakes -cpuprofile cpu.out ./services/ike/interop/
+func BenchmarkHandshakes(b *testing.B) {
+	_, target, natt := benchHeadend(b)
+	p, err := ParseIKEProposal("aes256gcm16-prfsha256-x25519")
+	if err != nil {
+		b.Fatal(err)
+	}
+	esp, _ := ParseESPProposal("aes256gcm16")
+	db, err := configdb.Open(filepath.Join(b.TempDir(), "client.db"), configdb.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	client := ike.New(ike.Options{DB: db, Address: netip.MustParseAddr("127.0.0.1"), EphemeralPorts: true})
+	if err := client.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(client.Stop)
+	var n atomic.Int64
+	b.SetParallelism(16)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			cfg := ike.InitiatorConfig{Peer: target, PeerNATPort: natt, Local: target.Addr(),
+				LocalID: ike.FQDN(fmt.Sprintf("user%d.example.com", n.Add(1))), PSK: []byte(BenchPSK),
+				IKE: p, ESP: esp, RequestAddress: true}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			conn, err := client.Initiate(ctx, cfg)
+			cancel()
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			if conn.ChildErr != nil {
+				b.Error(conn.ChildErr)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkSessionMemory measures the responder's live heap per held
+// session (IKE SA + child SA + pool address + virtual-access in the fake
+// data plane) after a GC: the part of the RSS per session the engine
+// controls.
+func BenchmarkSessionMemory(b *testing.B) {
+	const sessions = 2000
+	for range b.N {
+		e, target, natt := benchHeadend(b)
+		p, _ := ParseIKEProposal("aes256gcm16-prfsha256-x25519")
+		esp, _ := ParseESPProposal("aes256gcm16")
+		db, err := configdb.Open(filepath.Join(b.TempDir(), "client.db"), configdb.Options{NoSync: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		client := ike.New(ike.Options{DB: db, Address: netip.MustParseAddr("127.0.0.1"), EphemeralPorts: true})
+		if err := client.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for i := range sessions {
+			cfg := ike.InitiatorConfig{Peer: target, PeerNATPort: natt, Local: target.Addr(),
+				LocalID: ike.FQDN(fmt.Sprintf("user%d.example.com", i)), PSK: []byte(BenchPSK),
+				IKE: p, ESP: esp, RequestAddress: true}
+			if _, err := client.Initiate(context.Background(), cfg); err != nil {
+				b.Fatal(err)
+			}
+		}
+		// Measure the responder alone: stop the client (it tears its SAs
+		// down locally and sends nothing) and let it be collected.
+		client.Stop()
+		db.Close()
+		runtime.GC()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if n := len(e.Sessions()); n != sessions {
+			b.Fatalf("%d sessions, want %d", n, sessions)
+		}
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/sessions/1024, "heap-KiB/session")
+	}
+}
