@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/netip"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/gatehouse-vpn/gatehouse/services/ike/wire"
 	"github.com/gatehouse-vpn/gatehouse/services/logging"
 	"github.com/gatehouse-vpn/gatehouse/services/pool"
+	"github.com/gatehouse-vpn/gatehouse/services/session"
 )
 
 // flexConfig is a FlexVPN server with PSK clients under example.com.
@@ -333,5 +335,31 @@ func TestRekeysKeepTheSession(t *testing.T) {
 	}
 	if n := h.pools.InUse("POOL1"); n != 1 {
 		t.Errorf("pool in use %d", n)
+	}
+}
+
+func TestClearStats(t *testing.T) {
+	h := newHeadend(t, flexConfig)
+	c := newClient(t)
+	if _, err := c.Initiate(ctxT(t), h.clientConfig("zed.example.com")); err != nil {
+		t.Fatal(err)
+	}
+	if h.e.Stats().Established != 1 {
+		t.Fatal("not counted")
+	}
+	h.e.Clear(session.ClearRequest{Stats: true})
+	if st := h.e.Stats(); st.Established != 0 || st.PacketsIn != 0 || st.Active != 1 {
+		t.Errorf("after clear crypto ikev2 stats: %+v", st)
+	}
+	if n := h.e.Clear(session.ClearRequest{Sessions: true}); n != 1 {
+		t.Errorf("clear crypto session cleared %d SAs", n)
+	}
+	waitFor(t, func() bool { return h.e.SessionCount() == 0 && h.pools.InUse("POOL1") == 0 })
+}
+
+func TestStatsCountersComplete(t *testing.T) {
+	var s stats
+	if got, want := len(s.counters()), reflect.TypeFor[stats]().NumField(); got != want {
+		t.Fatalf("stats.counters lists %d of %d counters", got, want)
 	}
 }

@@ -275,14 +275,8 @@ func (sa *ikeSA) teardown(reason string, notify bool) {
 		delete(e.halfOpen, *sa.halfKey)
 		e.nHalfOpen.Add(-1)
 	}
-	s := sa.sess
-	if s != nil && e.sessions[s.id] == sa {
-		delete(e.sessions, s.id)
-	}
-	if s != nil && s.vaNum != 0 {
-		delete(e.vaccess, s.vaNum)
-	}
 	e.mu.Unlock()
+	s := sa.sess
 	for _, c := range sa.children {
 		sa.removeChild(c)
 	}
@@ -295,6 +289,16 @@ func (sa *ikeSA) teardown(reason string, notify bool) {
 			e.dp.SetRoutes(s.ivrf, s.vaccess, nil)
 			e.dp.RemoveInterface(s.vaccess)
 		}
+		// The session leaves the table only once its address and
+		// interface are free, so that an empty table means a clean box.
+		e.mu.Lock()
+		if e.sessions[s.id] == sa {
+			delete(e.sessions, s.id)
+		}
+		if s.vaNum != 0 {
+			delete(e.vaccess, s.vaNum)
+		}
+		e.mu.Unlock()
 	}
 	if wasUp {
 		e.stats.deleted.Add(1)

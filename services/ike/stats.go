@@ -1,9 +1,6 @@
 package ike
 
-import (
-	"reflect"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // stats are the engine's counters, all atomic: workers bump them without
 // locks and show commands read them at any time.
@@ -74,8 +71,52 @@ func (e *Engine) Stats() Stats {
 
 // reset zeroes every counter ("clear crypto ikev2 stats").
 func (s *stats) reset() {
-	v := reflect.ValueOf(s).Elem()
-	for i := range v.NumField() {
-		v.Field(i).Addr().Interface().(*atomic.Uint64).Store(0)
+	for _, c := range s.counters() {
+		c.Store(0)
+	}
+}
+
+// counters lists every counter of s; a test checks it names them all.
+func (s *stats) counters() []*atomic.Uint64 {
+	return []*atomic.Uint64{
+		&s.packetsIn,
+		&s.packetsOut,
+		&s.sendErrors,
+		&s.malformed,
+		&s.unknownSPI,
+		&s.dropped,
+		&s.integrity,
+		&s.badMessageID,
+		&s.unexpected,
+		&s.retransmitsIn,
+		&s.retransmitsOut,
+		&s.keepalivesIn,
+		&s.keepalivesOut,
+		&s.espDropped,
+		&s.invalidSPISent,
+		&s.initIn,
+		&s.noProposal,
+		&s.invalidKE,
+		&s.rejectedInNeg,
+		&s.rejectedMaxSA,
+		&s.cookiesSent,
+		&s.cookiesAccepted,
+		&s.cookiesRejected,
+		&s.halfOpenTimeouts,
+		&s.authFailed,
+		&s.addressFailures,
+		&s.established,
+		&s.deleted,
+		&s.peerDeletes,
+		&s.lifetimeExpired,
+		&s.dpdSent,
+		&s.dpdFailed,
+		&s.childCreated,
+		&s.childFailed,
+		&s.childRekeys,
+		&s.ikeRekeys,
+		&s.initiated,
+		&s.initiatedOK,
+		&s.initiatedFailed,
 	}
 }

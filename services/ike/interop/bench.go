@@ -95,11 +95,11 @@ func BenchCharonOptions() ResponderOptions {
 
 // BenchOptions shape one comparison run.
 type BenchOptions struct {
-	Concurrency int           // handshakes in flight (64)
-	Total       int           // handshakes in the throughput phase, kept (2,000)
-	Sessions    int           // SAs held for the memory phase, including Total (10,000)
-	Limit       time.Duration // how long the memory phase may take (150 s)
-	ResponderCPU, LoadCPU int // CPUs to pin to (0 and 1)
+	Concurrency           int           // handshakes in flight (64)
+	Total                 int           // handshakes in the throughput phase, kept (2,000)
+	Sessions              int           // SAs held for the memory phase, including Total (10,000)
+	Limit                 time.Duration // how long the memory phase may take (150 s)
+	ResponderCPU, LoadCPU int           // CPUs to pin to (0 and 1)
 }
 
 func (o *BenchOptions) setDefaults() {
