@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -152,7 +153,12 @@ func TestStrongSwanPSKPool(t *testing.T) {
 		}
 	}
 	out = gw.Show("show crypto ipsec sa")
-	if !strings.Contains(out, "spi: 0x"+strings.ToUpper(child.SPIOut)) || !strings.Contains(out, "esp-gcm 256") {
+	// IOS prints SPIs in hex without leading zeros: 0x203E915(33810709).
+	spi, err := strconv.ParseUint(child.SPIOut, 16, 32)
+	if err != nil {
+		t.Fatalf("client SPI %q: %v", child.SPIOut, err)
+	}
+	if !strings.Contains(out, fmt.Sprintf("spi: 0x%X(%d)", spi, spi)) || !strings.Contains(out, "esp-gcm 256") {
 		t.Errorf("show crypto ipsec sa does not show the client's SA %s:\n%s", child.SPIOut, out)
 	}
 	if out := gw.Show("show ip local pool POOL1"); !regexp.MustCompile(`10\.10\.0\.10\s+10\.10\.0\.250\s+240\s+1`).MatchString(out) {
