@@ -64,6 +64,9 @@ func runDaemon(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	go pools.Run(ctx)
+	if os.Getenv("GOGC") == "" {
+		go tuneGC(ctx, gcTuning{})
+	}
 
 	if *ikeAddr != "none" {
 		engine, err := startIKE(ctx, env, logger, *ikeAddr, uint16(*ikePort), uint16(*nattPort), *dataplane)

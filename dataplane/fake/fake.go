@@ -15,6 +15,10 @@ import (
 	"github.com/gatehouse-vpn/gatehouse/services/ike/suite"
 )
 
+// CallLogLimit bounds the call log: when it is full the older half goes,
+// so that a daemon running on the fake backend does not grow without end.
+const CallLogLimit = 8192
+
 // EventBuffer is the capacity of the Events channel. Fire drops (and
 // counts) events beyond it rather than block the test.
 const EventBuffer = 1024
@@ -46,6 +50,7 @@ type Fake struct {
 	mu         sync.Mutex
 	calls      []string
 	ifaces     map[string]dataplane.InterfaceSpec
+	linuxNames map[string]string // Linux name -> interface name
 	sas        map[dataplane.SAID]dataplane.ChildSA
 	routes     map[routeOwner][]dataplane.Route
 	counters   map[string]dataplane.Counters
@@ -60,6 +65,7 @@ func New() *Fake {
 	return &Fake{
 		events:     make(chan dataplane.Event, EventBuffer),
 		ifaces:     make(map[string]dataplane.InterfaceSpec),
+		linuxNames: make(map[string]string),
 		sas:        make(map[dataplane.SAID]dataplane.ChildSA),
 		routes:     make(map[routeOwner][]dataplane.Route),
 		counters:   make(map[string]dataplane.Counters),
@@ -75,6 +81,9 @@ func (f *Fake) Name() string { return "fake" }
 // Fake is closed or a test asked for this operation to fail. The caller
 // holds f.mu and passes whatever error it ends with to end.
 func (f *Fake) begin(op, line string) (int, error) {
+	if len(f.calls) >= CallLogLimit {
+		f.calls = slices.Delete(f.calls, 0, len(f.calls)/2)
+	}
 	f.calls = append(f.calls, line)
 	i := len(f.calls) - 1
 	if err, ok := f.failNext[op]; ok {
@@ -110,12 +119,14 @@ func (f *Fake) ensureInterface(spec dataplane.InterfaceSpec) error {
 	if err := spec.Validate(); err != nil {
 		return fmt.Errorf("fake: %w", err)
 	}
+	if name, ok := f.linuxNames[spec.LinuxName]; ok && spec.LinuxName != "" && name != spec.Name {
+		return fmt.Errorf("fake: interface %q: linux name %q used by %q: %w", spec.Name, spec.LinuxName, name, dataplane.ErrExists)
+	}
+	if old, ok := f.ifaces[spec.Name]; ok {
+		delete(f.linuxNames, old.LinuxName)
+	}
 	if spec.LinuxName != "" {
-		for name, other := range f.ifaces {
-			if name != spec.Name && other.LinuxName == spec.LinuxName {
-				return fmt.Errorf("fake: interface %q: linux name %q used by %q: %w", spec.Name, spec.LinuxName, name, dataplane.ErrExists)
-			}
-		}
+		f.linuxNames[spec.LinuxName] = spec.Name
 	}
 	f.ifaces[spec.Name] = cloneSpec(spec)
 	return nil
@@ -135,6 +146,7 @@ func (f *Fake) RemoveInterface(name string) error {
 	if _, ok := f.ifaces[name]; !ok {
 		return f.end(i, fmt.Errorf("fake: interface %q: %w", name, dataplane.ErrNotFound))
 	}
+	delete(f.linuxNames, f.ifaces[name].LinuxName)
 	delete(f.ifaces, name)
 	delete(f.counters, name)
 	return f.end(i, nil)

@@ -481,3 +481,39 @@ func TestNameOrder(t *testing.T) {
 		t.Errorf("State() does not list Virtual-Access2 before Virtual-Access10:\n%s", state)
 	}
 }
+
+func TestLinuxNamesFollowRenamesAndRemovals(t *testing.T) {
+	f := New()
+	spec := func(name, linux string) dataplane.InterfaceSpec {
+		return dataplane.InterfaceSpec{Name: name, LinuxName: linux, MTU: 1400}
+	}
+	if err := f.EnsureInterface(spec("Virtual-Access1", "va1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.EnsureInterface(spec("Virtual-Access2", "va1")); !errors.Is(err, dataplane.ErrExists) {
+		t.Fatalf("duplicate linux name: %v", err)
+	}
+	// Renaming frees the old Linux name, removing frees the new one.
+	if err := f.EnsureInterface(spec("Virtual-Access1", "va9")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.EnsureInterface(spec("Virtual-Access2", "va1")); err != nil {
+		t.Fatalf("freed linux name: %v", err)
+	}
+	if err := f.RemoveInterface("Virtual-Access1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.EnsureInterface(spec("Virtual-Access3", "va9")); err != nil {
+		t.Fatalf("linux name of a removed interface: %v", err)
+	}
+}
+
+func TestCallLogIsBounded(t *testing.T) {
+	f := New()
+	for range CallLogLimit + 10 {
+		f.Counters("Virtual-Access1")
+	}
+	if n := len(f.Calls()); n > CallLogLimit || n < CallLogLimit/2 {
+		t.Errorf("call log holds %d calls", n)
+	}
+}

@@ -64,7 +64,7 @@ func (sa *ikeSA) negotiateChild(offer *wire.SA, tsi, tsr *wire.TS, transport boo
 	if !ok || len(chosen.SPI) != 4 {
 		return nil, nil, &wire.Notify{NotifyType: wire.NO_PROPOSAL_CHOSEN}
 	}
-	if lim := sa.sess.attrs.FlowLimit; lim != nil && len(sa.children) >= *lim {
+	if lim := sa.sess.flowLimit; lim >= 0 && len(sa.children) >= lim {
 		return nil, nil, &wire.Notify{NotifyType: wire.NO_ADDITIONAL_SAS}
 	}
 	peerTS, ok := sa.narrowPeerTS(tsi.Selectors)

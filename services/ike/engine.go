@@ -75,7 +75,7 @@ type Engine struct {
 	halfOpen  map[halfKey]*ikeSA // responder SAs before IKE_AUTH, by the peer's SPI and address
 	nHalfOpen atomic.Int64
 	sessions  map[int]*ikeSA // established sessions by session ID
-	vaccess   map[int]bool   // Virtual-Access numbers in use
+	vaccess   numbers        // Virtual-Access numbers
 	childSPIs map[uint32]*ikeSA
 	nextSess  int
 	nextSA    int
@@ -100,7 +100,7 @@ type halfKey struct {
 func New(opt Options) *Engine {
 	e := &Engine{opt: opt, log: opt.Logger, dbg: opt.Debug, dp: opt.Dataplane, rand: opt.Rand, now: opt.Now,
 		bySPI: map[uint64]*ikeSA{}, halfOpen: map[halfKey]*ikeSA{}, sessions: map[int]*ikeSA{},
-		vaccess: map[int]bool{}, childSPIs: map[uint32]*ikeSA{}, spiLimiter: rateLimiter{rate: 10}}
+		childSPIs: map[uint32]*ikeSA{}, spiLimiter: rateLimiter{rate: 10}}
 	if e.log == nil {
 		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

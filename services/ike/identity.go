@@ -1,6 +1,7 @@
 package ike
 
 import (
+	"bytes"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
@@ -20,7 +21,9 @@ type identity struct {
 }
 
 func identityOf(p *wire.ID) (identity, error) {
-	id := identity{Type: p.IDType, Data: p.Data}
+	// A copy: the payload points into the decrypted message, which the
+	// identity would otherwise keep alive for the life of the SA.
+	id := identity{Type: p.IDType, Data: bytes.Clone(p.Data)}
 	switch p.IDType {
 	case wire.ID_IPV4_ADDR:
 		if len(p.Data) != 4 {

@@ -256,11 +256,11 @@ func (sa *ikeSA) deriveKeys(gir, oldSKd []byte) error {
 	if err != nil {
 		return err
 	}
-	ci, err := suite.NewCipher(sa.t, k.SKei, k.SKai)
+	ci, err := suite.NewIdleCipher(sa.t, k.SKei, k.SKai)
 	if err != nil {
 		return err
 	}
-	cr, err := suite.NewCipher(sa.t, k.SKer, k.SKar)
+	cr, err := suite.NewIdleCipher(sa.t, k.SKer, k.SKar)
 	if err != nil {
 		return err
 	}

@@ -19,14 +19,15 @@ import (
 // sessionState is what an authenticated IKE SA holds beyond the SA: the
 // session number, its addresses and its virtual-access interface.
 type sessionState struct {
-	id      int
-	owner   string // pool owner key
-	attrs   *Attributes
-	addr4   netip.Addr
-	addr6   netip.Prefix
-	vaNum   int
-	vaccess string
-	ivrf    string
+	id    int
+	owner string // pool owner key
+	// flowLimit is the ipsec flow-limit from authorization (-1: none).
+	flowLimit int
+	addr4     netip.Addr
+	addr6     netip.Prefix
+	vaNum     int
+	vaccess   string
+	ivrf      string
 }
 
 // newSession numbers the session (IOS numbers sessions from 1).
@@ -38,10 +39,10 @@ func (sa *ikeSA) newSession(attrs *Attributes) {
 	e.nextConn++
 	sa.connID = e.nextConn
 	e.mu.Unlock()
-	if attrs == nil {
-		attrs = &Attributes{}
+	sa.sess = &sessionState{id: id, owner: fmt.Sprintf("ikev2:%d", id), flowLimit: -1}
+	if attrs != nil && attrs.FlowLimit != nil {
+		sa.sess.flowLimit = *attrs.FlowLimit
 	}
-	sa.sess = &sessionState{id: id, owner: fmt.Sprintf("ikev2:%d", id), attrs: attrs}
 	if sa.profile != nil {
 		sa.sess.ivrf = sa.profile.IVRF
 	}
@@ -144,11 +145,7 @@ func (sa *ikeSA) cloneVirtualAccess() error {
 		return nil
 	}
 	e.mu.Lock()
-	n := 1
-	for e.vaccess[n] {
-		n++
-	}
-	e.vaccess[n] = true
+	n := e.vaccess.take()
 	e.mu.Unlock()
 	s.vaNum, s.vaccess = n, fmt.Sprintf("Virtual-Access%d", n)
 	spec := dataplane.InterfaceSpec{Name: s.vaccess, LinuxName: fmt.Sprintf("va%d", n), Template: p.VirtualTemplate,
@@ -186,6 +183,7 @@ func (sa *ikeSA) established(initialContact bool) {
 	sa.lastHeard = sa.up
 	if sa.halfOpenTimer != nil {
 		sa.halfOpenTimer.Stop()
+		sa.halfOpenTimer = nil
 	}
 	sa.initI, sa.initR, sa.dh, sa.nonceI, sa.nonceR = nil, nil, nil, nil, nil
 	var stale []*ikeSA
@@ -296,7 +294,7 @@ func (sa *ikeSA) teardown(reason string, notify bool) {
 			delete(e.sessions, s.id)
 		}
 		if s.vaNum != 0 {
-			delete(e.vaccess, s.vaNum)
+			e.vaccess.put(s.vaNum)
 		}
 		e.mu.Unlock()
 	}

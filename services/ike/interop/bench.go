@@ -380,6 +380,10 @@ func PinnedGatehouseBinary(dir string, cpu int) (string, error) {
 	return w, nil
 }
 
+// GoCeiling is roughly how many PSK+X25519 IKE+child SA handshakes per
+// second one core can compute in Go: the crypto alone, no I/O.
+const GoCeiling = 9000
+
 // FormatBench renders the comparison as a table with Gatehouse/strongSwan
 // ratios (for CPU and memory, strongSwan/Gatehouse: higher is better
 // everywhere).
@@ -414,6 +418,7 @@ func FormatBench(o BenchOptions, gh, ss BenchResult) string {
 		return 1e6 / p.CPUPerSAMicros
 	}
 	row("  responder capacity, one core (SAs/s)", f("%.0f", cap(gt)), f("%.0f", cap(st)), ratio(cap(gt), cap(st)))
+	row(fmt.Sprintf("  share of the Go crypto ceiling (%d/s/core)", GoCeiling), f("%.0f%%", 100*cap(gt)/GoCeiling), f("%.0f%%", 100*cap(st)/GoCeiling), "")
 	row("  load generator CPU (s)", f("%.2f", gt.Load.CPUSeconds), f("%.2f", st.Load.CPUSeconds), "")
 	row("  responder RSS per SA (KiB)", f("%.1f", gt.RSSPerSAKiB), f("%.1f", st.RSSPerSAKiB), ratio(st.RSSPerSAKiB, gt.RSSPerSAKiB))
 	if o.Sessions > o.Total {

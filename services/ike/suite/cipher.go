@@ -51,17 +51,9 @@ type Cipher interface {
 // transforms, keyed with SK_e and SK_a of one direction (integKey is
 // ignored, and must be empty, for AEAD suites).
 func NewCipher(t Transforms, encKey, integKey []byte) (Cipher, error) {
-	ek, err := t.EncrKeyLen()
+	ek, err := checkKeys(t, encKey, integKey)
 	if err != nil {
 		return nil, err
-	}
-	ak, err := t.IntegKeyLen()
-	if err != nil {
-		return nil, err
-	}
-	if len(encKey) != ek || len(integKey) != ak {
-		return nil, fmt.Errorf("suite: transform %d/%d: key lengths %d/%d, want %d/%d",
-			t.Encr, t.Integ, len(encKey), len(integKey), ek, ak)
 	}
 	switch t.Encr {
 	case EncrAESGCM16, EncrChaCha20Poly1305:
@@ -231,4 +223,59 @@ func (c *aeadCipher) Open(dst, aad, body []byte) ([]byte, error) {
 		return dst, fmt.Errorf("%w: pad length %d in %d bytes", ErrMalformed, pad, len(pt))
 	}
 	return out[:len(out)-pad-1], nil
+}
+
+// checkKeys checks the key lengths for t and returns the encryption key
+// length.
+func checkKeys(t Transforms, encKey, integKey []byte) (int, error) {
+	ek, err := t.EncrKeyLen()
+	if err != nil {
+		return 0, err
+	}
+	ak, err := t.IntegKeyLen()
+	if err != nil {
+		return 0, err
+	}
+	if len(encKey) != ek || len(integKey) != ak {
+		return 0, fmt.Errorf("suite: transform %d/%d: key lengths %d/%d, want %d/%d",
+			t.Encr, t.Integ, len(encKey), len(integKey), ek, ak)
+	}
+	return ek, nil
+}
+
+// idleCipher keeps only the keys and builds the key schedule for each
+// message. An established IKE SA exchanges a message every few minutes
+// (DPD, rekeys) and an AES-GCM schedule with its tables costs about
+// 750 bytes per direction, which is most of an idle SA's memory; building
+// it costs about a microsecond.
+type idleCipher struct {
+	t                Transforms
+	encKey, integKey []byte
+}
+
+// NewIdleCipher is NewCipher for SAs that are idle most of the time: the
+// result holds the key slices (it does not copy them) and nothing else.
+func NewIdleCipher(t Transforms, encKey, integKey []byte) (Cipher, error) {
+	if _, err := checkKeys(t, encKey, integKey); err != nil {
+		return nil, err
+	}
+	return &idleCipher{t: t, encKey: encKey, integKey: integKey}, nil
+}
+
+func (c *idleCipher) build() Cipher {
+	b, err := NewCipher(c.t, c.encKey, c.integKey)
+	if err != nil {
+		panic("suite: keys checked by NewIdleCipher no longer work: " + err.Error())
+	}
+	return b
+}
+
+func (c *idleCipher) SealedLen(n int) int { return c.build().SealedLen(n) }
+
+func (c *idleCipher) Seal(dst, aad, plaintext []byte, rand io.Reader) ([]byte, error) {
+	return c.build().Seal(dst, aad, plaintext, rand)
+}
+
+func (c *idleCipher) Open(dst, aad, body []byte) ([]byte, error) {
+	return c.build().Open(dst, aad, body)
 }

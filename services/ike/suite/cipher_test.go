@@ -448,3 +448,37 @@ func TestAEADSealCiphertextKnownAnswers(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleCipherMatchesCipher: what one side seals with an idle cipher the
+// other opens with a regular one, and the other way round; bad keys fail
+// at construction, not at the first message.
+func TestIdleCipherMatchesCipher(t *testing.T) {
+	for _, s := range cipherSuites {
+		ek, _ := s.tr.EncrKeyLen()
+		ak, _ := s.tr.IntegKeyLen()
+		key := make([]byte, ek+ak)
+		rand.Read(key)
+		regular, err := NewCipher(s.tr, key[:ek], key[ek:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		idle, err := NewIdleCipher(s.tr, key[:ek], key[ek:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		aad := []byte("header and SK payload header...")
+		pt := []byte("payload chain")
+		for _, pair := range [][2]Cipher{{idle, regular}, {regular, idle}} {
+			body, err := pair[0].Seal(nil, aad, pt, rand.Reader)
+			if err != nil || len(body) != pair[1].SealedLen(len(pt)) {
+				t.Fatalf("%s: seal: %v, %d bytes", s.name, err, len(body))
+			}
+			if got, err := pair[1].Open(nil, aad, body); err != nil || !bytes.Equal(got, pt) {
+				t.Fatalf("%s: open: %v", s.name, err)
+			}
+		}
+		if _, err := NewIdleCipher(s.tr, key[:ek-1], key[ek:]); err == nil {
+			t.Errorf("%s: short key accepted", s.name)
+		}
+	}
+}
