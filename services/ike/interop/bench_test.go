@@ -1,7 +1,6 @@
 package interop
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/netip"
@@ -10,18 +9,12 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/gatehouse-vpn/gatehouse/cli"
 	"github.com/gatehouse-vpn/gatehouse/configdb"
-	"github.com/gatehouse-vpn/gatehouse/dataplane/fake"
-	"github.com/gatehouse-vpn/gatehouse/modes"
 	"github.com/gatehouse-vpn/gatehouse/services/ike"
-	"github.com/gatehouse-vpn/gatehouse/services/logging"
-	"github.com/gatehouse-vpn/gatehouse/services/pool"
 )
 
 // BenchmarkVsStrongSwan is the comparison the IKEv2 work is measured by
@@ -119,30 +112,8 @@ func envInt(t testing.TB, name string) int {
 // benchHeadend is an in-process Gatehouse responder on loopback with the
 // benchmark's configuration and the fake data plane, as the daemon runs it.
 func benchHeadend(b *testing.B) (*ike.Engine, netip.AddrPort, uint16) {
-	b.Helper()
-	db, err := configdb.Open(filepath.Join(b.TempDir(), "db"), configdb.Options{NoSync: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	pools := pool.New(db, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	b.Cleanup(cancel)
-	go pools.Run(ctx)
-	env := &modes.Env{DB: db, Started: time.Now(), Log: logging.NewBuffer(), Pools: pools}
-	s := cli.NewSession(env, cli.Config{ID: "bench", Privilege: 15})
-	var out bytes.Buffer
-	if n, err := cli.RunScript(s, strings.NewReader("configure terminal\n"+BenchGatehouseConfig+"end\n"), cli.WriterSink{W: &out}); err != nil || n != 0 {
-		b.Fatalf("configuration failed (%d lines, %v):\n%s", n, err, out.String())
-	}
-	e := ike.New(ike.Options{DB: db, Pools: pools, Dataplane: fake.New(), Debug: env.Log.Debug(),
-		Address: netip.MustParseAddr("127.0.0.1"), EphemeralPorts: true})
-	if err := e.Start(ctx); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(e.Stop)
-	ikePort, natt := e.Ports()
-	return e, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), ikePort), natt
+	h := StartInProcess(b, BenchGatehouseConfig)
+	return h.Engine, h.Target, h.NATPort
 }
 
 // BenchmarkHandshakes runs PSK+X25519+AES-GCM IKE_SA_INIT+IKE_AUTH
