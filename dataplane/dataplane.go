@@ -56,6 +56,14 @@ type UDPTransmitter interface {
 	SetTransmit(func(fvrf string, from, to netip.AddrPort, pkt []byte) error)
 }
 
+// KernelESP is implemented by backends whose ESP runs in the kernel (xfrm):
+// the IKE engine marks its NAT-T socket UDP_ENCAP_ESPINUDP so that the
+// kernel decapsulates ESP-in-UDP for its states and hands the socket only
+// IKE messages.
+type KernelESP interface {
+	KernelESP() bool
+}
+
 // InterfaceSpec is the desired state of one virtual-access interface.
 type InterfaceSpec struct {
 	Name                            string // "Virtual-Access1"

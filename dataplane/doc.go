@@ -25,8 +25,10 @@
 // # Backends
 //
 //	fake/       records calls and dumps its state as sorted text for golden tests
+//	userspace/  ESP in Go over one TUN device per VRF (the backend this kernel runs)
+//	xfrm/       Linux XFRM states, XFRM interfaces and VRF devices over netlink
+//	esp/        the ESP packet codec the userspace backend uses
 //
-// The userspace backend (ESP over TUN devices in Go) and the xfrm backend
-// (Linux netlink) arrive with the data-plane issue; until then "gatehouse
-// run --dataplane" only validates its argument.
+// "gatehouse run --dataplane auto|userspace|xfrm|fake" chooses one; see
+// docs/dataplane.md.
 package dataplane

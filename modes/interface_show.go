@@ -123,12 +123,20 @@ func showIPInterfaceBrief(c *Ctx) error {
 			status, proto := r.state()
 			line(r.name, addr, "YES", method, status, proto)
 		}
+		for _, va := range vaccessList(c.Env) {
+			addr, method := ifRow{cfg: &va.Config}.ipv4(tx)
+			status, proto := vaccessState(&va)
+			line(va.Name, addr, "YES", method, status, proto)
+		}
 		return nil
 	})
 }
 
 // showInterfaces is "show interfaces [NAME]": a short IOS-shaped report.
 func showInterfaces(c *Ctx) error {
+	if _, isVA := isVAccessName(c.Args.Str("name")); isVA {
+		return showVAccessInterface(c)
+	}
 	want := ""
 	if c.Args.Has("name") || c.Args.Has("vt") || c.Args.Has("lo") {
 		spec, err := ifNameArg(c)
@@ -143,6 +151,12 @@ func showInterfaces(c *Ctx) error {
 			if want == "" || r.name == want {
 				found = true
 				r.describe(c, tx)
+			}
+		}
+		if want == "" {
+			for _, va := range vaccessList(c.Env) {
+				found = true
+				describeVAccess(c, tx, &va)
 			}
 		}
 		if !found {

@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/gatehouse-vpn/gatehouse/configdb"
+	"github.com/gatehouse-vpn/gatehouse/dataplane"
 	"github.com/gatehouse-vpn/gatehouse/grammar"
 	"github.com/gatehouse-vpn/gatehouse/services/logging"
 	"github.com/gatehouse-vpn/gatehouse/services/pool"
 	"github.com/gatehouse-vpn/gatehouse/services/session"
+	"github.com/gatehouse-vpn/gatehouse/services/vtemplate"
 )
 
 // Mode is a CLI node: its prompt suffix, the parent it walks up to, the
@@ -83,6 +85,9 @@ type Env struct {
 	// VTemplateActive is the number of active virtual-access interfaces
 	// cloned from a virtual-template; the vtemplate service answers it.
 	VTemplateActive func(number int) int
+	// VirtualAccess is the table of live virtual-access interfaces (the
+	// vtemplate service, *vtemplate.Service); nil means there is none.
+	VirtualAccess VirtualAccessTable
 	// Pools reports address pool usage (the pool service); nil means no
 	// address is in use.
 	Pools PoolUsage
@@ -96,6 +101,13 @@ type Env struct {
 	// number of SAs it deleted; nil means no engine (nothing to clear).
 	ClearCrypto func(req session.ClearRequest) int
 	Log         *logging.Buffer
+}
+
+// VirtualAccessTable is what show commands need of the vtemplate service.
+type VirtualAccessTable interface {
+	Get(name string) (vtemplate.VirtualAccess, bool)
+	List() []vtemplate.VirtualAccess
+	Counters(name string) (dataplane.Counters, error)
 }
 
 // PoolUsage is what show commands need of the address pool service.

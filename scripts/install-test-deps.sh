@@ -31,6 +31,8 @@ want libcharon-extra-plugins "$plugins/libstrongswan-kernel-libipsec.so"
 want libcharon-extauth-plugins "$plugins/libstrongswan-eap-mschapv2.so"
 want iproute2 /usr/sbin/ip
 want nftables /usr/sbin/nft
+want iputils-ping /usr/bin/ping
+want iperf3 /usr/bin/iperf3
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

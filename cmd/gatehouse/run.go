@@ -20,7 +20,7 @@ import (
 	"github.com/gatehouse-vpn/gatehouse/cli"
 	"github.com/gatehouse-vpn/gatehouse/configdb"
 	"github.com/gatehouse-vpn/gatehouse/configdb/schema"
-	"github.com/gatehouse-vpn/gatehouse/dataplane/fake"
+	"github.com/gatehouse-vpn/gatehouse/dataplane/xfrm"
 	"github.com/gatehouse-vpn/gatehouse/modes"
 	"github.com/gatehouse-vpn/gatehouse/services/ike"
 	"github.com/gatehouse-vpn/gatehouse/services/logging"
@@ -126,10 +126,13 @@ func startIKE(ctx context.Context, env *modes.Env, logger *slog.Logger, addr str
 		}
 		bind = a
 	}
-	if backend != "fake" {
-		logger.Warn("data plane backend not available yet: child SAs are recorded, not forwarded", "requested", backend, "using", "fake")
+	dp, why, err := openDataplane(backend, logger, func() error { return xfrm.Probe() })
+	if err != nil {
+		return nil, err
 	}
-	e := ike.New(ike.Options{DB: env.DB, Pools: env.Pools.(*pool.Service), Dataplane: fake.New(), Debug: env.Log.Debug(),
+	logger.Info("data plane", "backend", dp.Name(), "why", why)
+	context.AfterFunc(ctx, func() { dp.Close() })
+	e := ike.New(ike.Options{DB: env.DB, Pools: env.Pools.(*pool.Service), Dataplane: dp, Debug: env.Log.Debug(),
 		Logger: logger, Address: bind, IKEPort: port, NATPort: natt, Version: "Gatehouse " + Version})
 	if err := e.Start(ctx); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package ike
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -141,6 +142,13 @@ func (e *Engine) Start(ctx context.Context) error {
 		e.ike.close()
 		return fmt.Errorf("ike: listen on UDP %d: %w", natPort, err)
 	}
+	if k, ok := e.dp.(dataplane.KernelESP); ok && k.KernelESP() {
+		if err := e.natt.setKernelESPInUDP(); err != nil {
+			e.ike.close()
+			e.natt.close()
+			return fmt.Errorf("ike: NAT-T socket for kernel ESP: %w", err)
+		}
+	}
 	if t, ok := e.dp.(dataplane.UDPTransmitter); ok {
 		t.SetTransmit(func(_ string, from, to netip.AddrPort, pkt []byte) error { return e.natt.sendRaw(from, to, pkt) })
 	}
@@ -207,8 +215,11 @@ func (e *Engine) Ports() (ike, natt uint16) { return e.ike.port, e.natt.port }
 
 // enqueue hands a datagram to the workers, dropping it when they are
 // saturated: the socket buffer is a worse place to queue.
+// p.data is the socket's read buffer: ESP is processed in place, IKE
+// messages are copied for the workers.
 func (e *Engine) enqueue(p packet) {
 	if !p.sock.natT {
+		p.data = bytes.Clone(p.data)
 		e.work <- p
 		return
 	}
@@ -225,7 +236,7 @@ func (e *Engine) enqueue(p packet) {
 		}
 		return
 	}
-	p.data = ike
+	p.data = bytes.Clone(ike)
 	select {
 	case e.work <- p:
 	default:

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
+	"golang.org/x/sys/unix"
 
 	"github.com/gatehouse-vpn/gatehouse/services/ike/wire"
 )
@@ -137,7 +138,9 @@ func (s *socket) read6(fn func(packet)) {
 // deliver copies the datagram out of the read buffer.
 func (s *socket) deliver(b []byte, from, to netip.AddrPort, fn func(packet)) {
 	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-	fn(packet{sock: s, from: from, to: to, data: append([]byte(nil), b...)})
+	// No copy here: the receiver copies what it keeps (IKE messages for the
+	// workers); ESP is handled before the buffer is reused.
+	fn(packet{sock: s, from: from, to: to, data: b})
 }
 
 // send writes one IKE message from local to remote, adding the non-ESP
@@ -172,4 +175,31 @@ func (s *socket) sendRaw(local, remote netip.AddrPort, b []byte) error {
 	}
 	_, err := s.pc6.WriteTo(b, cm, dst)
 	return err
+}
+
+// setKernelESPInUDP marks the socket UDP_ENCAP_ESPINUDP (RFC 3948): the
+// kernel then decapsulates ESP-in-UDP arriving on it for its own XFRM
+// states and passes only IKE (with the non-ESP marker) to the socket.
+func (s *socket) setKernelESPInUDP() error {
+	var errs []error
+	for _, c := range []*net.UDPConn{s.conn4, s.conn6} {
+		if c == nil {
+			continue
+		}
+		raw, err := c.SyscallConn()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		var serr error
+		if err := raw.Control(func(fd uintptr) {
+			serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_UDP, unix.UDP_ENCAP, unix.UDP_ENCAP_ESPINUDP)
+		}); err != nil {
+			errs = append(errs, err)
+		}
+		if serr != nil {
+			errs = append(errs, fmt.Errorf("UDP_ENCAP_ESPINUDP: %w", serr))
+		}
+	}
+	return errors.Join(errs...)
 }

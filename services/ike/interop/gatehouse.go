@@ -54,12 +54,27 @@ func GatehouseBinary() (string, error) {
 	return builtBin, buildErr
 }
 
+// GatehouseOptions change how StartGatehouseWith runs the daemon.
+type GatehouseOptions struct {
+	// Dataplane is the --dataplane backend (default "fake").
+	Dataplane string
+}
+
 // StartGatehouse starts the daemon in ns (IKE on the standard ports, fake
 // data plane, no SSH), waits for its attach socket and pipes config into
 // configuration mode. It is stopped at cleanup, its log dumped if the test
 // failed.
 func StartGatehouse(t T, ns, config string) *Gatehouse {
 	t.Helper()
+	return StartGatehouseWith(t, ns, config, GatehouseOptions{})
+}
+
+// StartGatehouseWith is StartGatehouse with options.
+func StartGatehouseWith(t T, ns, config string, opts GatehouseOptions) *Gatehouse {
+	t.Helper()
+	if opts.Dataplane == "" {
+		opts.Dataplane = "fake"
+	}
 	bin, err := GatehouseBinary()
 	if err != nil {
 		t.Fatalf("interop: %v", err)
@@ -72,7 +87,7 @@ func StartGatehouse(t T, ns, config string) *Gatehouse {
 		t.Fatalf("interop: %v", err)
 	}
 	g.cmd = exec.Command("ip", "netns", "exec", ns, bin, "run", "--db", filepath.Join(dir, "gatehouse.db"),
-		"--socket", g.Socket, "--ssh", "none", "--dataplane", "fake")
+		"--socket", g.Socket, "--ssh", "none", "--dataplane", opts.Dataplane)
 	g.cmd.Stdout, g.cmd.Stderr = logf, logf
 	if err := g.cmd.Start(); err != nil {
 		logf.Close()

@@ -39,6 +39,8 @@ var peerRequirements = []peerRequirement{
 	{path: "ip", pkg: "iproute2", lookPath: true},
 	{path: "nft", pkg: "nftables", lookPath: true},
 	{path: "unshare", pkg: "util-linux", lookPath: true},
+	{path: "ping", pkg: "iputils-ping", lookPath: true},
+	{path: "iperf3", pkg: "iperf3", lookPath: true},
 	{path: "/dev/net/tun", pkg: "the tun kernel module (modprobe tun)"},
 }
 

@@ -23,6 +23,10 @@ var (
 	NATInside   = netip.MustParseAddr("192.168.100.1") // the clients' gateway behind NAT
 	OutsideNet  = netip.MustParsePrefix("10.99.0.0/24")
 	InsideNet   = netip.MustParsePrefix("192.168.100.0/24")
+	// The protected network behind the head-end (TopologyOptions.Host).
+	ProtectedNet = netip.MustParsePrefix("172.16.0.0/24")
+	HeadendInner = netip.MustParseAddr("172.16.0.1") // headend's eth1
+	HostAddr     = netip.MustParseAddr("172.16.0.2") // the host namespace
 )
 
 // TopologyOptions chooses the shape of a Topology.
@@ -32,6 +36,11 @@ type TopologyOptions struct {
 	// NAT puts a router namespace between the clients and the headend that
 	// masquerades the clients' 192.168.100.0/24 behind 10.99.0.2.
 	NAT bool
+	// Host adds a namespace on a protected network behind the head-end
+	// (172.16.0.2, via the head-end's 172.16.0.1), routing the address
+	// pools 10.0.0.0/8 back through the head-end: the host clients reach
+	// through the tunnel.
+	Host bool
 }
 
 // Topology is a set of network namespaces wired together with veth pairs:
@@ -46,6 +55,7 @@ type Topology struct {
 	ID          string       // the random suffix shared by all names
 	Headend     string       // headend namespace name
 	NAT         string       // NAT router namespace name, "" without NAT
+	Host        string       // protected host namespace name, "" without Host
 	Clients     []string     // client namespace names
 	ClientAddrs []netip.Addr // each client's own address, in order
 	// HeadendSees is the address the headend sees client i come from: the
@@ -94,6 +104,9 @@ func CreateTopology(opts TopologyOptions) (*Topology, error) {
 	if opts.NAT {
 		tp.NAT = "gh-" + id + "-nat"
 	}
+	if opts.Host {
+		tp.Host = "gh-" + id + "-host"
+	}
 	for i := range n {
 		tp.Clients = append(tp.Clients, "gh-"+id+"-client"+strconv.Itoa(i))
 	}
@@ -110,6 +123,9 @@ func (tp *Topology) build(nat bool) error {
 	all := append([]string{tp.Headend}, tp.Clients...)
 	if nat {
 		all = append(all, tp.NAT)
+	}
+	if tp.Host != "" {
+		all = append(all, tp.Host)
 	}
 	for _, ns := range all {
 		if _, err := Exec("", "ip", "netns", "add", ns); err != nil {
@@ -159,6 +175,10 @@ func (tp *Topology) build(nat bool) error {
 			[]string{bridgeNS, "ip", "link", "set", port, "master", "br0"},
 			[]string{bridgeNS, "ip", "link", "set", port, "up"},
 		)
+	}
+	if tp.Host != "" {
+		cmds = append(cmds, vethPair(tp.Headend, "eth1", HeadendInner, tp.Host, "eth0", HostAddr)...)
+		cmds = append(cmds, []string{tp.Host, "ip", "route", "add", "10.0.0.0/8", "via", HeadendInner.String()})
 	}
 	for _, c := range cmds {
 		if _, err := Exec(c[0], c[1:]...); err != nil {

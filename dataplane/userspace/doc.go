@@ -1,0 +1,40 @@
+// Package userspace is the data plane that runs ESP in Go: RFC 4303 ESP
+// and RFC 3948 UDP encapsulation between the head-end's outside address
+// and its clients, and plain IP between TUN devices and the inside
+// networks. It is the backend for kernels without ESP, XFRM interfaces or
+// VRF devices (DESIGN.md, "Data plane"), and the one the end-to-end tests
+// run.
+//
+// # Model
+//
+// Virtual-access interfaces are logical. Each VRF has one TUN device
+// ("gh0"), created in the VRF's network namespace the first time an
+// interface of that VRF is ensured. The global table is the daemon's own
+// namespace. A virtual-access interface is a record in this package: its
+// child SAs, counters and routes. Its access routes become kernel routes
+// through the VRF's TUN, so the kernel hands this package exactly the
+// packets for the clients. Creating a kernel link per session would cost
+// more than the IKE handshake (docs/dataplane.md has the measurement), and
+// one TUN per VRF keeps the kernel's state per session at one route.
+//
+// Outbound, a packet read from a VRF's TUN is looked up by destination in
+// the VRF's routes, encrypted with the current outbound SA of the interface
+// that holds the route, and sent: as ESP-in-UDP through the IKE engine's
+// NAT-T socket (UDPTransmitter) when the SA is UDP-encapsulated, or as IP
+// protocol 50 from a raw socket. Inbound, ESP arrives from the IKE engine
+// (ESPReceiver, port 4500) or the raw socket. It is found by SPI, checked
+// (anti-replay, integrity, and the inner source against the SA's traffic
+// selectors) and written to the TUN of the interface's VRF.
+//
+// # What it owns
+//
+// The TUN devices and the routes it adds (removed on Close), the SA and
+// interface tables, the counters, lifetime accounting and its events.
+//
+// # What it must not do
+//
+// It must not import configdb, the CLI or the IKE engine: the services
+// translate configuration and sessions into Dataplane calls. It never
+// blocks a caller on the network; a packet it cannot handle is dropped and
+// counted.
+package userspace

@@ -1,0 +1,427 @@
+package userspace
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gatehouse-vpn/gatehouse/dataplane"
+	"github.com/gatehouse-vpn/gatehouse/dataplane/esp"
+)
+
+// EventBuffer is the capacity of the Events channel; events beyond it are
+// dropped and counted (the IKE engine reads them promptly).
+const EventBuffer = 4096
+
+// Options shape a Backend. The zero value is usable.
+type Options struct {
+	Logger *slog.Logger
+	// TUNName names each VRF's TUN device (default "gh0"; each VRF has its
+	// own namespace, so the name can repeat).
+	TUNName string
+	// Queues is the number of TUN queues, and reader goroutines, per VRF
+	// (default GOMAXPROCS).
+	Queues int
+	// Namespace maps a VRF to its network namespace. The default is the
+	// VRF's own name, and "" (the global table) is the daemon's namespace.
+	Namespace func(vrf string) string
+	// Now is the clock for lifetimes (default time.Now).
+	Now func() time.Time
+	// Tick is how often time-based lifetimes are checked (default 1 s).
+	Tick time.Duration
+}
+
+var (
+	_ dataplane.Dataplane      = (*Backend)(nil)
+	_ dataplane.ESPReceiver    = (*Backend)(nil)
+	_ dataplane.UDPTransmitter = (*Backend)(nil)
+)
+
+// Backend is the userspace data plane. Create it with New.
+type Backend struct {
+	opt Options
+	log *slog.Logger
+
+	mu     sync.Mutex // control-plane calls
+	vrfs   map[string]*vrf
+	ifaces map[string]*vaccess
+	closed bool
+
+	saMu  sync.RWMutex
+	bySPI map[uint32]*childSA
+
+	transmit atomic.Pointer[transmitFunc]
+	raw4     atomic.Pointer[net.IPConn]
+	raw6     atomic.Pointer[net.IPConn]
+
+	events        chan dataplane.Event
+	eventsDropped atomic.Uint64
+	unknownSPI    atomic.Uint64
+	malformed     atomic.Uint64
+	sendErrors    atomic.Uint64
+
+	bufs sync.Pool
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+type transmitFunc func(fvrf string, from, to netip.AddrPort, pkt []byte) error
+
+// vaccess is one logical virtual-access interface.
+type vaccess struct {
+	name    string
+	spec    dataplane.InterfaceSpec
+	vrf     *vrf
+	routes  []netip.Prefix
+	out     atomic.Pointer[childSA] // the SA outbound traffic uses
+	sas     []*childSA              // installed SAs, oldest first (mu)
+	c       ifCounters
+	removed atomic.Bool
+}
+
+type ifCounters struct {
+	inPackets, inBytes, outPackets, outBytes atomic.Uint64
+	inDrops, outDrops, aclDrops              atomic.Uint64
+}
+
+// childSA is both directions of one installed SA.
+type childSA struct {
+	id        dataplane.SAID
+	spec      dataplane.ChildSA // keys cleared
+	va        *vaccess
+	in        *esp.Inbound
+	out       *esp.Outbound
+	installed time.Time
+	c         saCounters
+	soft      atomic.Bool // soft expiry reported
+	hard      atomic.Bool // hard expiry reached: the SA carries nothing more
+}
+
+type saCounters struct {
+	inPackets, inBytes, outPackets, outBytes atomic.Uint64
+	replay, auth, decrypt                    atomic.Uint64
+}
+
+// New returns a backend. It touches nothing in the kernel until the first
+// interface of a VRF is ensured.
+func New(opt Options) *Backend {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.TUNName == "" {
+		opt.TUNName = "gh0"
+	}
+	if opt.Queues <= 0 {
+		opt.Queues = runtime.GOMAXPROCS(0)
+	}
+	if opt.Namespace == nil {
+		opt.Namespace = func(vrf string) string { return vrf }
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Tick <= 0 {
+		opt.Tick = time.Second
+	}
+	b := &Backend{opt: opt, log: opt.Logger, vrfs: map[string]*vrf{}, ifaces: map[string]*vaccess{},
+		bySPI: map[uint32]*childSA{}, events: make(chan dataplane.Event, EventBuffer), stop: make(chan struct{})}
+	b.bufs.New = func() any { return new([bufSize]byte) }
+	b.wg.Go(b.lifetimes)
+	return b
+}
+
+// bufSize holds the largest IP packet plus ESP's overhead.
+const bufSize = 65535 + 256
+
+// Name returns "userspace".
+func (b *Backend) Name() string { return "userspace" }
+
+// Events delivers soft and hard SA expiries.
+func (b *Backend) Events() <-chan dataplane.Event { return b.events }
+
+// SetTransmit is how ESP-in-UDP leaves: through the IKE engine's NAT-T
+// socket.
+func (b *Backend) SetTransmit(fn func(fvrf string, from, to netip.AddrPort, pkt []byte) error) {
+	f := transmitFunc(fn)
+	b.transmit.Store(&f)
+}
+
+// EnsureInterface creates or updates a logical virtual-access interface,
+// opening its VRF (TUN device, namespace) the first time.
+func (b *Backend) EnsureInterface(spec dataplane.InterfaceSpec) error {
+	if err := spec.Validate(); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return fmt.Errorf("userspace: interface %s: %w", spec.Name, dataplane.ErrClosed)
+	}
+	v, err := b.vrf(spec.VRF)
+	if err != nil {
+		return err
+	}
+	if err := v.raiseMTU(spec.EffectiveMTU()); err != nil {
+		return fmt.Errorf("userspace: interface %s: %w", spec.Name, err)
+	}
+	va := b.ifaces[spec.Name]
+	if va == nil {
+		va = &vaccess{name: spec.Name, spec: spec, vrf: v}
+		b.ifaces[spec.Name] = va
+		return nil
+	}
+	if va.vrf != v {
+		// Moving VRF: the routes follow.
+		routes := va.routes
+		if err := b.setRoutes(va, nil); err != nil {
+			return err
+		}
+		va.vrf = v
+		va.spec = spec
+		return b.setRoutes(va, routes)
+	}
+	va.spec = spec
+	return nil
+}
+
+// vrf returns the VRF's state, opening it on first use (mu held).
+func (b *Backend) vrf(name string) (*vrf, error) {
+	if v := b.vrfs[name]; v != nil {
+		return v, nil
+	}
+	v, err := openVRF(name, b.opt.Namespace(name), b.opt.TUNName, b.opt.Queues, dataplane.DefaultMTU)
+	if err != nil {
+		return nil, fmt.Errorf("userspace: %w", err)
+	}
+	b.vrfs[name] = v
+	for _, f := range v.tun {
+		b.wg.Go(func() { b.readTUN(v, f) })
+	}
+	b.log.Info("userspace data plane: VRF up", "vrf", displayVRF(name), "namespace", v.nsName, "tun", v.tunName, "queues", len(v.tun))
+	return v, nil
+}
+
+// RemoveInterface deletes the interface and its routes. SAs still naming
+// it stop carrying traffic; the IKE engine removes them first anyway.
+func (b *Backend) RemoveInterface(name string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	va := b.ifaces[name]
+	if va == nil {
+		return fmt.Errorf("userspace: interface %q: %w", name, dataplane.ErrNotFound)
+	}
+	err := b.setRoutes(va, nil)
+	va.removed.Store(true)
+	delete(b.ifaces, name)
+	return err
+}
+
+// SetRoutes replaces the routes owner holds. Every route goes through the
+// owner interface (the access route to a client's address, routes from
+// "route accept"): the kernel routes it to the VRF's TUN, the route table
+// here to the interface.
+func (b *Backend) SetRoutes(vrfName, owner string, routes []dataplane.Route) error {
+	for _, r := range routes {
+		if err := r.Validate(); err != nil {
+			return err
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	va := b.ifaces[owner]
+	if va == nil {
+		if len(routes) == 0 {
+			return nil
+		}
+		return fmt.Errorf("userspace: routes of %q: %w", owner, dataplane.ErrNotFound)
+	}
+	if va.spec.VRF != vrfName {
+		return fmt.Errorf("userspace: routes of %s in VRF %q, but it is in VRF %q", owner, displayVRF(vrfName), displayVRF(va.spec.VRF))
+	}
+	prefixes := make([]netip.Prefix, 0, len(routes))
+	for _, r := range routes {
+		if r.Interface != "" && r.Interface != owner {
+			return fmt.Errorf("userspace: route %v of %s through %s: only routes through the owner are supported", r.Prefix, owner, r.Interface)
+		}
+		prefixes = append(prefixes, r.Prefix)
+	}
+	return b.setRoutes(va, prefixes)
+}
+
+// setRoutes programs the difference between va's routes and want (mu held).
+func (b *Backend) setRoutes(va *vaccess, want []netip.Prefix) error {
+	var errs []error
+	for _, p := range va.routes {
+		if !slices.Contains(want, p) {
+			errs = append(errs, va.vrf.delRoute(p))
+		}
+	}
+	var added []netip.Prefix
+	for _, p := range want {
+		if err := va.vrf.addRoute(p); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		added = append(added, p)
+	}
+	va.vrf.routes.replace(va, va.routes, added)
+	va.routes = added
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("userspace: %s: %w", va.name, err)
+	}
+	return nil
+}
+
+// InstallSA keys both directions and makes the SA the interface's
+// outbound SA at once; the SA it replaces keeps decrypting until
+// RemoveSA (make-before-break).
+func (b *Backend) InstallSA(spec dataplane.ChildSA) error {
+	if err := spec.Validate(); err != nil {
+		return err
+	}
+	in, err := esp.NewInbound(esp.Config{SPI: spec.ID.SPI, Encr: spec.Encr, EncrKeyBits: spec.EncrKeyBits, Integ: spec.Integ,
+		EncrKey: spec.In.Encr, IntegKey: spec.In.Integ, ESN: spec.ESN, ReplayWindow: spec.ReplayWindow})
+	if err != nil {
+		return fmt.Errorf("userspace: SA %v: %w", spec.ID, err)
+	}
+	out, err := esp.NewOutbound(esp.Config{SPI: spec.OutboundSPI, Encr: spec.Encr, EncrKeyBits: spec.EncrKeyBits, Integ: spec.Integ,
+		EncrKey: spec.Out.Encr, IntegKey: spec.Out.Integ, ESN: spec.ESN})
+	if err != nil {
+		return fmt.Errorf("userspace: SA %v: %w", spec.ID, err)
+	}
+	if !spec.Encap {
+		if err := b.openRaw(spec.Remote.Addr().Is4()); err != nil {
+			return fmt.Errorf("userspace: SA %v: %w", spec.ID, err)
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return fmt.Errorf("userspace: SA %v: %w", spec.ID, dataplane.ErrClosed)
+	}
+	va := b.ifaces[spec.Interface]
+	if va == nil {
+		return fmt.Errorf("userspace: SA %v: interface %q: %w", spec.ID, spec.Interface, dataplane.ErrNotFound)
+	}
+	spec.In, spec.Out = dataplane.Keys{}, dataplane.Keys{}
+	sa := &childSA{id: spec.ID, spec: spec, va: va, in: in, out: out, installed: b.opt.Now()}
+	b.saMu.Lock()
+	if b.bySPI[spec.ID.SPI] != nil {
+		b.saMu.Unlock()
+		return fmt.Errorf("userspace: SA %v: %w", spec.ID, dataplane.ErrExists)
+	}
+	b.bySPI[spec.ID.SPI] = sa
+	b.saMu.Unlock()
+	va.sas = append(va.sas, sa)
+	va.out.Store(sa)
+	return nil
+}
+
+// RemoveSA deletes the SA. If it was its interface's outbound SA, the
+// newest remaining one takes over.
+func (b *Backend) RemoveSA(id dataplane.SAID) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.saMu.Lock()
+	sa := b.bySPI[id.SPI]
+	delete(b.bySPI, id.SPI)
+	b.saMu.Unlock()
+	if sa == nil {
+		return fmt.Errorf("userspace: SA %v: %w", id, dataplane.ErrNotFound)
+	}
+	va := sa.va
+	va.sas = slices.DeleteFunc(va.sas, func(s *childSA) bool { return s == sa })
+	if va.out.Load() == sa {
+		var next *childSA
+		if n := len(va.sas); n > 0 {
+			next = va.sas[n-1]
+		}
+		va.out.Store(next)
+	}
+	return nil
+}
+
+// Counters returns an interface's counters.
+func (b *Backend) Counters(name string) (dataplane.Counters, error) {
+	b.mu.Lock()
+	va := b.ifaces[name]
+	b.mu.Unlock()
+	if va == nil {
+		return dataplane.Counters{}, fmt.Errorf("userspace: interface %q: %w", name, dataplane.ErrNotFound)
+	}
+	c := &va.c
+	return dataplane.Counters{InPackets: c.inPackets.Load(), InBytes: c.inBytes.Load(), OutPackets: c.outPackets.Load(),
+		OutBytes: c.outBytes.Load(), InDrops: c.inDrops.Load(), OutDrops: c.outDrops.Load(), ACLDrops: c.aclDrops.Load()}, nil
+}
+
+// SACounters returns a child SA's counters.
+func (b *Backend) SACounters(id dataplane.SAID) (dataplane.SACounters, error) {
+	b.saMu.RLock()
+	sa := b.bySPI[id.SPI]
+	b.saMu.RUnlock()
+	if sa == nil {
+		return dataplane.SACounters{}, fmt.Errorf("userspace: SA %v: %w", id, dataplane.ErrNotFound)
+	}
+	c := &sa.c
+	return dataplane.SACounters{InPackets: c.inPackets.Load(), InBytes: c.inBytes.Load(), OutPackets: c.outPackets.Load(),
+		OutBytes: c.outBytes.Load(), ReplayErrors: c.replay.Load(), AuthErrors: c.auth.Load(), DecryptErrors: c.decrypt.Load()}, nil
+}
+
+// Stats are backend-wide drop counters, for "show platform dataplane".
+type Stats struct {
+	UnknownSPI, Malformed, SendErrors, NoRoute, EventsDropped uint64
+	VRFs, Interfaces, SAs                                     int
+}
+
+// Stats returns the backend-wide counters.
+func (b *Backend) Stats() Stats {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.saMu.RLock()
+	defer b.saMu.RUnlock()
+	s := Stats{UnknownSPI: b.unknownSPI.Load(), Malformed: b.malformed.Load(), SendErrors: b.sendErrors.Load(),
+		EventsDropped: b.eventsDropped.Load(), VRFs: len(b.vrfs), Interfaces: len(b.ifaces), SAs: len(b.bySPI)}
+	for _, v := range b.vrfs {
+		s.NoRoute += v.noRoute.Load()
+	}
+	return s
+}
+
+// Close stops the readers and removes the TUN devices, the routes through
+// them and any namespace the backend created.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	close(b.stop)
+	for _, v := range b.vrfs {
+		v.close()
+	}
+	for _, c := range []*net.IPConn{b.raw4.Load(), b.raw6.Load()} {
+		if c != nil {
+			c.Close()
+		}
+	}
+	b.mu.Unlock()
+	b.wg.Wait()
+	return nil
+}
+
+// emit delivers an event without blocking.
+func (b *Backend) emit(kind dataplane.EventKind, id dataplane.SAID) {
+	select {
+	case b.events <- dataplane.Event{Kind: kind, SA: id}:
+	default:
+		b.eventsDropped.Add(1)
+	}
+}
