@@ -12,13 +12,20 @@ import (
 
 // openDataplane starts the backend --dataplane names and says why it is
 // the one in use (for the log and "show platform dataplane"). probe is
-// xfrm.Probe outside tests.
-func openDataplane(name string, logger *slog.Logger, probe func() error) (dataplane.Dataplane, string, error) {
+// xfrm.Probe outside tests. vrfPrefix is --vrf-netns-prefix: the userspace
+// backend puts VRF NAME in the network namespace vrfPrefix+NAME.
+func openDataplane(name string, logger *slog.Logger, probe func() error, vrfPrefix string) (dataplane.Dataplane, string, error) {
+	us := userspace.Options{Logger: logger, Namespace: func(vrf string) string {
+		if vrf == "" {
+			return ""
+		}
+		return vrfPrefix + vrf
+	}}
 	switch name {
 	case "fake":
 		return fake.New(), "requested with --dataplane fake: SAs are recorded, no traffic is forwarded", nil
 	case "userspace":
-		return userspace.New(userspace.Options{Logger: logger}), "requested with --dataplane userspace", nil
+		return userspace.New(us), "requested with --dataplane userspace", nil
 	case "xfrm":
 		if err := probe(); err != nil {
 			return nil, "", fmt.Errorf("--dataplane xfrm: %w", err)
@@ -36,7 +43,7 @@ func openDataplane(name string, logger *slog.Logger, probe func() error) (datapl
 				return b, "auto: the kernel has XFRM interfaces, VRF devices and ESP", nil
 			}
 		}
-		return userspace.New(userspace.Options{Logger: logger}),
+		return userspace.New(us),
 			fmt.Sprintf("auto: ESP runs in userspace because the xfrm backend cannot (%v)", err), nil
 	}
 	return nil, "", fmt.Errorf("--dataplane %q: want auto, userspace, xfrm or fake", name)

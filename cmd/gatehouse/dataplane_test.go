@@ -15,7 +15,7 @@ func TestOpenDataplaneChoices(t *testing.T) {
 		{"userspace", "userspace", "requested"},
 		{"auto", "userspace", "cannot (kernel lacks XFRM interfaces)"},
 	} {
-		dp, why, err := openDataplane(c.name, nil, noXFRM)
+		dp, why, err := openDataplane(c.name, nil, noXFRM, "")
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -24,10 +24,10 @@ func TestOpenDataplaneChoices(t *testing.T) {
 		}
 		dp.Close()
 	}
-	if _, _, err := openDataplane("xfrm", nil, noXFRM); err == nil || !strings.Contains(err.Error(), "lacks XFRM") {
+	if _, _, err := openDataplane("xfrm", nil, noXFRM, ""); err == nil || !strings.Contains(err.Error(), "lacks XFRM") {
 		t.Errorf("xfrm without kernel support: %v", err)
 	}
-	if _, _, err := openDataplane("dpdk", nil, noXFRM); err == nil {
+	if _, _, err := openDataplane("dpdk", nil, noXFRM, ""); err == nil {
 		t.Error("unknown backend accepted")
 	}
 }

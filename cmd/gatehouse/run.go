@@ -25,6 +25,7 @@ import (
 	"github.com/gatehouse-vpn/gatehouse/services/ike"
 	"github.com/gatehouse-vpn/gatehouse/services/logging"
 	"github.com/gatehouse-vpn/gatehouse/services/pool"
+	"github.com/gatehouse-vpn/gatehouse/services/vtemplate"
 )
 
 func runDaemon(args []string) int {
@@ -36,6 +37,7 @@ func runDaemon(args []string) int {
 	ikeAddr := fs.String("ike", "", "IKE listen `address` (empty: all addresses; none: IKE off)")
 	ikePort := fs.Uint("ike-port", 500, "IKE UDP `port`")
 	nattPort := fs.Uint("natt-port", 4500, "IKE NAT-T UDP `port`")
+	vrfPrefix := fs.String("vrf-netns-prefix", "", "userspace data plane: VRF NAME lives in the network namespace `PREFIX`NAME")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -69,7 +71,7 @@ func runDaemon(args []string) int {
 	}
 
 	if *ikeAddr != "none" {
-		engine, err := startIKE(ctx, env, logger, *ikeAddr, uint16(*ikePort), uint16(*nattPort), *dataplane)
+		engine, err := startIKE(ctx, env, logger, *ikeAddr, uint16(*ikePort), uint16(*nattPort), *dataplane, *vrfPrefix)
 		if err != nil {
 			logger.Error("IKE not started", "err", err)
 		} else {
@@ -117,7 +119,7 @@ func runDaemon(args []string) int {
 // startIKE starts the IKE engine and plugs it into the show and clear
 // commands. The data plane backends that carry traffic arrive with the
 // data-plane work; until then every choice records SAs in the fake backend.
-func startIKE(ctx context.Context, env *modes.Env, logger *slog.Logger, addr string, port, natt uint16, backend string) (*ike.Engine, error) {
+func startIKE(ctx context.Context, env *modes.Env, logger *slog.Logger, addr string, port, natt uint16, backend, vrfPrefix string) (*ike.Engine, error) {
 	var bind netip.Addr
 	if addr != "" {
 		a, err := netip.ParseAddr(addr)
@@ -126,13 +128,15 @@ func startIKE(ctx context.Context, env *modes.Env, logger *slog.Logger, addr str
 		}
 		bind = a
 	}
-	dp, why, err := openDataplane(backend, logger, func() error { return xfrm.Probe() })
+	dp, why, err := openDataplane(backend, logger, func() error { return xfrm.Probe() }, vrfPrefix)
 	if err != nil {
 		return nil, err
 	}
 	logger.Info("data plane", "backend", dp.Name(), "why", why)
 	context.AfterFunc(ctx, func() { dp.Close() })
-	e := ike.New(ike.Options{DB: env.DB, Pools: env.Pools.(*pool.Service), Dataplane: dp, Debug: env.Log.Debug(),
+	vt := vtemplate.New(env.DB, dp, env.Log.Debug())
+	env.VTemplateActive, env.VirtualAccess = vt.Active, vt
+	e := ike.New(ike.Options{DB: env.DB, Pools: env.Pools.(*pool.Service), Dataplane: dp, VirtualAccess: vt, Debug: env.Log.Debug(),
 		Logger: logger, Address: bind, IKEPort: port, NATPort: natt, Version: "Gatehouse " + Version})
 	if err := e.Start(ctx); err != nil {
 		return nil, err

@@ -282,17 +282,35 @@ func TestRekeyMakeBeforeBreak(t *testing.T) {
 	if err := tn.b.InstallSA(next); err != nil {
 		t.Fatal(err)
 	}
-	// The old SA still decrypts until it is removed; outbound uses the new one.
+	// Until the client uses the new SA, both decrypt and outbound stays on
+	// the old one (the client may not have installed the new one yet).
 	tn.fromClient(t, udpPacket(clientAddr, netip.MustParseAddrPort("172.16.0.1:9999"), []byte("old")))
 	server.SetReadDeadline(time.Now().Add(5 * time.Second))
 	buf := make([]byte, 100)
 	if n, _, err := server.ReadFromUDPAddrPort(buf); err != nil || string(buf[:n]) != "old" {
 		t.Fatalf("old SA during rekey: %q %v", buf[:n], err)
 	}
-	server.WriteToUDPAddrPort([]byte("new"), clientAddr)
-	s := <-tn.wire
-	if spi, _ := esp.SPI(s.pkt); spi != next.OutboundSPI {
-		t.Errorf("outbound SPI %#x after rekey, want %#x", spi, next.OutboundSPI)
+	outSPI := func() uint32 {
+		server.WriteToUDPAddrPort([]byte("reply"), clientAddr)
+		s := <-tn.wire
+		spi, _ := esp.SPI(s.pkt)
+		return spi
+	}
+	if spi := outSPI(); spi != tn.sa.OutboundSPI {
+		t.Errorf("outbound SPI %#x before the client used the new SA, want the old %#x", spi, tn.sa.OutboundSPI)
+	}
+	// The client sends on the new SA: outbound follows.
+	newClient, err := esp.NewOutbound(esp.Config{SPI: next.ID.SPI, Encr: 20, EncrKeyBits: 256, EncrKey: next.In.Encr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkt, _ := newClient.Seal(nil, 4, udpPacket(clientAddr, netip.MustParseAddrPort("172.16.0.1:9999"), []byte("new")))
+	tn.b.ReceiveESP("", tn.sa.Remote, tn.sa.Local, pkt)
+	if n, _, err := server.ReadFromUDPAddrPort(buf); err != nil || string(buf[:n]) != "new" {
+		t.Fatalf("new SA: %q %v", buf[:n], err)
+	}
+	if spi := outSPI(); spi != next.OutboundSPI {
+		t.Errorf("outbound SPI %#x after the client used the new SA, want %#x", spi, next.OutboundSPI)
 	}
 	if err := tn.b.RemoveSA(tn.sa.ID); err != nil {
 		t.Fatal(err)

@@ -132,6 +132,10 @@ func (b *Backend) inbound(_ netip.Addr, pkt, buf []byte) {
 		va.c.inDrops.Add(1)
 		return
 	}
+	if sa.pending.Load() && sa.pending.CompareAndSwap(true, false) {
+		// The peer uses the rekeyed SA: so do we.
+		va.out.Store(sa)
+	}
 	if next == protoNoNxt {
 		return // a dummy packet (traffic flow confidentiality)
 	}

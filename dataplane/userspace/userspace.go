@@ -100,8 +100,13 @@ type childSA struct {
 	out       *esp.Outbound
 	installed time.Time
 	c         saCounters
-	soft      atomic.Bool // soft expiry reported
-	hard      atomic.Bool // hard expiry reached: the SA carries nothing more
+	// pending: installed as a rekey of the interface's outbound SA, and
+	// not carrying outbound traffic yet. It takes over when the peer
+	// first uses it or the SA it replaces goes (make-before-break: the
+	// peer may not have installed its end of the new SA when ours is).
+	pending atomic.Bool
+	soft    atomic.Bool // soft expiry reported
+	hard    atomic.Bool // hard expiry reached: the SA carries nothing more
 }
 
 type saCounters struct {
@@ -279,9 +284,10 @@ func (b *Backend) setRoutes(va *vaccess, want []netip.Prefix) error {
 	return nil
 }
 
-// InstallSA keys both directions and makes the SA the interface's
-// outbound SA at once; the SA it replaces keeps decrypting until
-// RemoveSA (make-before-break).
+// InstallSA keys both directions. A new SA carries outbound traffic at
+// once; a rekey (Replaces naming the current outbound SA) only once the
+// peer sends on it or the old SA is removed, and the old SA keeps
+// decrypting until RemoveSA (make-before-break both ways).
 func (b *Backend) InstallSA(spec dataplane.ChildSA) error {
 	if err := spec.Validate(); err != nil {
 		return err
@@ -320,7 +326,11 @@ func (b *Backend) InstallSA(spec dataplane.ChildSA) error {
 	b.bySPI[spec.ID.SPI] = sa
 	b.saMu.Unlock()
 	va.sas = append(va.sas, sa)
-	va.out.Store(sa)
+	if cur := va.out.Load(); cur != nil && spec.Replaces != nil && cur.id == *spec.Replaces {
+		sa.pending.Store(true)
+	} else {
+		va.out.Store(sa)
+	}
 	return nil
 }
 
@@ -342,6 +352,7 @@ func (b *Backend) RemoveSA(id dataplane.SAID) error {
 		var next *childSA
 		if n := len(va.sas); n > 0 {
 			next = va.sas[n-1]
+			next.pending.Store(false)
 		}
 		va.out.Store(next)
 	}

@@ -307,6 +307,7 @@ func (c *childSA) snapshot(sa *ikeSA, now time.Time) session.ChildSA {
 			out.PktsEncaps, out.PktsEncrypt, out.PktsDigest = k.OutPackets, k.OutPackets, k.OutPackets
 			out.PktsDecaps, out.PktsDecrypt, out.PktsVerify = k.InPackets, k.InPackets, k.InPackets
 			out.RecvErrors = k.ReplayErrors + k.AuthErrors + k.DecryptErrors
+			out.VerifyFailed, out.ReplayFailed = k.AuthErrors, k.ReplayErrors
 			used := (k.InBytes + k.OutBytes) / 1024
 			if out.RemainingKB > used {
 				out.RemainingKB -= used

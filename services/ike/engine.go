@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse-vpn/gatehouse/dataplane"
 	"github.com/gatehouse-vpn/gatehouse/services/ike/wire"
 	"github.com/gatehouse-vpn/gatehouse/services/logging"
+	"github.com/gatehouse-vpn/gatehouse/services/vtemplate"
 )
 
 // Pools is what the engine needs of the address pool service.
@@ -55,6 +56,16 @@ type Options struct {
 	// Authorizer answers authorization requests that are not local
 	// (RADIUS); nil: only local authorization policies.
 	Authorizer Authorizer
+	// VirtualAccess clones each session's virtual-access interface from
+	// its profile's virtual template (services/vtemplate); nil: the
+	// engine makes its own over DB and Dataplane.
+	VirtualAccess VirtualAccess
+}
+
+// VirtualAccess is what the engine needs of the virtual-template service.
+type VirtualAccess interface {
+	Clone(r vtemplate.Request) (*vtemplate.VirtualAccess, error)
+	Remove(name string) error
 }
 
 // Engine is the IKEv2 engine: sockets, the SA tables, the state machines.
@@ -63,6 +74,7 @@ type Engine struct {
 	log   *slog.Logger
 	dbg   *logging.Debug
 	dp    dataplane.Dataplane
+	vt    VirtualAccess
 	rand  io.Reader
 	now   func() time.Time
 	cfg   atomic.Pointer[config]
@@ -76,7 +88,6 @@ type Engine struct {
 	halfOpen  map[halfKey]*ikeSA // responder SAs before IKE_AUTH, by the peer's SPI and address
 	nHalfOpen atomic.Int64
 	sessions  map[int]*ikeSA // established sessions by session ID
-	vaccess   numbers        // Virtual-Access numbers
 	childSPIs map[uint32]*ikeSA
 	nextSess  int
 	nextSA    int
@@ -104,6 +115,10 @@ func New(opt Options) *Engine {
 		childSPIs: map[uint32]*ikeSA{}, spiLimiter: rateLimiter{rate: 10}}
 	if e.log == nil {
 		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	e.vt = opt.VirtualAccess
+	if e.vt == nil && opt.Dataplane != nil {
+		e.vt = vtemplate.New(opt.DB, opt.Dataplane, opt.Debug)
 	}
 	if e.rand == nil {
 		e.rand = rand.Reader

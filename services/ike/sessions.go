@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse-vpn/gatehouse/services/ike/wire"
 	"github.com/gatehouse-vpn/gatehouse/services/pool"
 	"github.com/gatehouse-vpn/gatehouse/services/session"
+	"github.com/gatehouse-vpn/gatehouse/services/vtemplate"
 )
 
 // sessionState is what an authenticated IKE SA holds beyond the SA: the
@@ -25,7 +26,6 @@ type sessionState struct {
 	flowLimit int
 	addr4     netip.Addr
 	addr6     netip.Prefix
-	vaNum     int
 	vaccess   string
 	ivrf      string
 }
@@ -141,26 +141,16 @@ func (sa *ikeSA) configReply(req *wire.CP, a *Attributes) (*wire.CP, error) {
 // client's address.
 func (sa *ikeSA) cloneVirtualAccess() error {
 	p, s, e := sa.profile, sa.sess, sa.e
-	if p.VirtualTemplate == 0 || e.dp == nil {
+	if p.VirtualTemplate == 0 || e.vt == nil {
 		return nil
 	}
-	e.mu.Lock()
-	n := e.vaccess.take()
-	e.mu.Unlock()
-	s.vaNum, s.vaccess = n, fmt.Sprintf("Virtual-Access%d", n)
-	spec := dataplane.InterfaceSpec{Name: s.vaccess, LinuxName: fmt.Sprintf("va%d", n), Template: p.VirtualTemplate,
-		TunnelSource: sa.local.Addr(), TunnelDestination: sa.remote.Addr(), VRF: p.IVRF}
-	if vt, ok := sa.cfg.virtualTemplate(p.VirtualTemplate); ok {
-		if vt.VRF != "" {
-			spec.VRF = vt.VRF
-		}
-		spec.Unnumbered, spec.MTU = vt.IPUnnumbered, vt.IPMTU
-		spec.InACL, spec.OutACL = vt.AccessGroupIn, vt.AccessGroupOut
-	}
-	s.ivrf = spec.VRF
-	if err := e.dp.EnsureInterface(spec); err != nil {
+	va, err := e.vt.Clone(vtemplate.Request{Template: p.VirtualTemplate, Owner: s.owner, VRF: p.IVRF,
+		TunnelSource: sa.local.Addr(), TunnelDestination: sa.remote.Addr(), ModeAuto: p.VirtualTemplateModeAuto,
+		InnerIPv6: s.addr6.IsValid() && !s.addr4.IsValid()})
+	if err != nil {
 		return err
 	}
+	s.vaccess, s.ivrf = va.Name, va.Spec.VRF
 	var routes []dataplane.Route
 	if s.addr4.IsValid() {
 		routes = append(routes, dataplane.Route{Prefix: netip.PrefixFrom(s.addr4, 32), Interface: s.vaccess})
@@ -169,7 +159,7 @@ func (sa *ikeSA) cloneVirtualAccess() error {
 		routes = append(routes, dataplane.Route{Prefix: s.addr6, Interface: s.vaccess})
 	}
 	if len(routes) > 0 {
-		return e.dp.SetRoutes(spec.VRF, s.vaccess, routes)
+		return e.dp.SetRoutes(s.ivrf, s.vaccess, routes)
 	}
 	return nil
 }
@@ -285,16 +275,15 @@ func (sa *ikeSA) teardown(reason string, notify bool) {
 		}
 		if s.vaccess != "" && e.dp != nil {
 			e.dp.SetRoutes(s.ivrf, s.vaccess, nil)
-			e.dp.RemoveInterface(s.vaccess)
+			if err := e.vt.Remove(s.vaccess); err != nil {
+				e.log.Warn("ike: removing the virtual-access interface", "interface", s.vaccess, "err", err)
+			}
 		}
 		// The session leaves the table only once its address and
 		// interface are free, so that an empty table means a clean box.
 		e.mu.Lock()
 		if e.sessions[s.id] == sa {
 			delete(e.sessions, s.id)
-		}
-		if s.vaNum != 0 {
-			e.vaccess.put(s.vaNum)
 		}
 		e.mu.Unlock()
 	}

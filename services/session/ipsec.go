@@ -113,6 +113,8 @@ func writeIPsecFlow(bw *bufio.Writer, fl *ipsecFlow, detail bool) {
 		c.PktsVerify += sa.PktsVerify
 		c.SendErrors += sa.SendErrors
 		c.RecvErrors += sa.RecvErrors
+		c.VerifyFailed += sa.VerifyFailed
+		c.ReplayFailed += sa.ReplayFailed
 	}
 	fmt.Fprintf(bw, "\n   protected vrf: %s\n", orNone(first.IVRF, "(none)"))
 	identHead := "addr/mask/prot/port"
@@ -131,16 +133,18 @@ func writeIPsecFlow(bw *bufio.Writer, fl *ipsecFlow, detail bool) {
 	if detail {
 		// The detail form replaces "#send errors" with IOS's finer
 		// counters; the model's send and receive errors are shown as
-		// encapsulation and decapsulation failures, the rest are zero.
+		// encapsulation and decapsulation failures, integrity and replay
+		// failures (parts of the receive errors) on their own lines, the
+		// rest are zero.
 		fmt.Fprintf(bw, "    #pkts no sa (send) 0, #pkts invalid sa (rcv) 0\n"+
 			"    #pkts encaps failed (send) %d, #pkts decaps failed (rcv) %d\n"+
-			"    #pkts invalid prot (recv) 0, #pkts verify failed: 0\n"+
+			"    #pkts invalid prot (recv) 0, #pkts verify failed: %d\n"+
 			"    #pkts invalid identity (recv) 0, #pkts invalid len (rcv) 0\n"+
 			"    #pkts replay rollover (send): 0, #pkts replay rollover (rcv) 0\n"+
-			"    ##pkts replay failed (rcv): 0\n"+
+			"    ##pkts replay failed (rcv): %d\n"+
 			"    #pkts tagged (send): 0, #pkts untagged (rcv): 0\n"+
 			"    #pkts not tagged (send): 0, #pkts not untagged (rcv): 0\n"+
-			"    #pkts internal err (send): 0, #pkts internal err (recv) 0\n", c.SendErrors, c.RecvErrors)
+			"    #pkts internal err (send): 0, #pkts internal err (recv) 0\n", c.SendErrors, c.RecvErrors, c.VerifyFailed, c.ReplayFailed)
 	} else {
 		fmt.Fprintf(bw, "    #send errors %d, #recv errors %d\n", c.SendErrors, c.RecvErrors)
 	}

@@ -138,6 +138,7 @@ type ChildSA struct {
 	ReplayWindow                                                             int
 	PktsEncaps, PktsEncrypt, PktsDigest, PktsDecaps, PktsDecrypt, PktsVerify uint64
 	SendErrors, RecvErrors                                                   uint64
+	VerifyFailed, ReplayFailed                                               uint64 // parts of RecvErrors
 	Status                                                                   string // "ACTIVE(ACTIVE)"
 }
 

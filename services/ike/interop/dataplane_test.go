@@ -69,9 +69,187 @@ func TestStrongSwanPingThroughTunnel(t *testing.T) {
 			if encaps, decaps := ipsecCounters(t, gw); encaps != 10 || decaps != 10 {
 				t.Errorf("encaps %d decaps %d, want 10 and 10", encaps, decaps)
 			}
+			// The virtual-access interface counts the inner packets:
+			// 10 in, 10 out, 84 bytes each (ping's 56 data bytes + ICMP + IP).
+			out := gw.Show("show interfaces virtual-access 1")
+			for _, want := range []string{"Virtual-Access1 is up, line protocol is up", "Tunnel protocol/transport IPSEC/IP",
+				"10 packets input, 840 bytes, 0 input drops", "10 packets output, 840 bytes, 0 output drops"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("show interfaces virtual-access 1 lacks %q:\n%s", want, out)
+				}
+			}
 			if out := gw.Show("show crypto ipsec sa"); !strings.Contains(out, "Tunnel UDP-Encaps") {
 				t.Errorf("SA not UDP-encapsulated:\n%s", out)
 			}
 		})
+	}
+}
+
+// Data plane scenario 3: the client rekeys its child SA every few seconds
+// under a continuous ping; no packet is lost (make-before-break at both
+// ends) and the SPIs change.
+func TestStrongSwanRekeyUnderPing(t *testing.T) {
+	RequirePeers(t)
+	topo := NewTopology(t, TopologyOptions{Host: true})
+	gw := StartGatehouseWith(t, topo.Headend, flexServer, GatehouseOptions{Dataplane: "userspace"})
+	client := StartCharon(t, topo.Client(), CharonOptions{})
+	conf := strings.Replace(pingClient("gw", "alice.example.com"), "esp_proposals = aes256gcm16",
+		"esp_proposals = aes256gcm16\n        rekey_time = 3s\n        rand_time = 0s", 1)
+	if err := client.Load(conf); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Initiate("gw", 10*time.Second); err != nil {
+		t.Fatalf("%v\n%s", err, client.LogTail(40))
+	}
+	first, err := client.ListSAs()
+	if err != nil || len(first) != 1 || len(first[0].Children) != 1 {
+		t.Fatalf("client SAs %+v, %v", first, err)
+	}
+	// 50 pings over 10 s: three rekeys or so.
+	if n := ping(t, topo.Client(), HostAddr.String(), 50); n != 50 {
+		t.Errorf("%d of 50 replies across rekeys", n)
+	}
+	after, err := client.ListSAs()
+	if err != nil || len(after) != 1 || len(after[0].Children) == 0 {
+		t.Fatalf("client SAs after %+v, %v", after, err)
+	}
+	if after[0].Children[0].SPIIn == first[0].Children[0].SPIIn {
+		t.Errorf("child SA not rekeyed: SPI %s", first[0].Children[0].SPIIn)
+	}
+	// Gatehouse sends on the client's current inbound SA.
+	spi, _ := strconv.ParseUint(after[0].Children[0].SPIIn, 16, 32)
+	if out := gw.Show("show crypto ipsec sa"); !strings.Contains(out, fmt.Sprintf("current outbound spi: 0x%X(%d)", spi, spi)) {
+		t.Errorf("head-end's outbound SPI is not the client's inbound %x:\n%s", spi, out)
+	}
+}
+
+// vrfServer terminates a.example.com clients in VRF CUST-A and
+// b.example.com clients in VRF CUST-B, each from its own template.
+const vrfServer = `hostname GW
+vrf definition CUST-A
+vrf definition CUST-B
+ip local pool POOLA 10.10.0.10 10.10.0.250
+ip local pool POOLB 10.20.0.10 10.20.0.250
+aaa new-model
+aaa authorization network LOCAL local
+crypto ikev2 authorization policy AUTHA
+ pool POOLA
+crypto ikev2 authorization policy AUTHB
+ pool POOLB
+crypto ikev2 keyring KR
+ peer CLIENTS
+  identity fqdn domain example.com
+  pre-shared-key s3cret
+crypto ikev2 profile PROF-A
+ match identity remote fqdn domain a.example.com
+ identity local fqdn vpn.example.com
+ authentication remote pre-share
+ authentication local pre-share
+ keyring local KR
+ aaa authorization group psk list LOCAL AUTHA
+ virtual-template 1
+crypto ikev2 profile PROF-B
+ match identity remote fqdn domain b.example.com
+ identity local fqdn vpn.example.com
+ authentication remote pre-share
+ authentication local pre-share
+ keyring local KR
+ aaa authorization group psk list LOCAL AUTHB
+ virtual-template 2
+crypto ipsec transform-set GCM esp-gcm 256
+crypto ipsec profile IPSEC
+ set transform-set GCM
+interface Virtual-Template1 type tunnel
+ vrf forwarding CUST-A
+ tunnel mode ipsec ipv4
+ tunnel protection ipsec profile IPSEC
+interface Virtual-Template2 type tunnel
+ vrf forwarding CUST-B
+ tunnel mode ipsec ipv4
+ tunnel protection ipsec profile IPSEC
+`
+
+// countEchoRequests installs an nftables counter of ICMP echo requests
+// arriving in ns; echoRequests reads it.
+func countEchoRequests(t *testing.T, ns string) {
+	t.Helper()
+	if _, err := Exec(ns, "nft", "add table ip gh_count; "+
+		"add chain ip gh_count input { type filter hook input priority 0; policy accept; }; "+
+		"add rule ip gh_count input icmp type echo-request counter"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func echoRequests(t *testing.T, ns string) int {
+	t.Helper()
+	out, err := Exec(ns, "nft", "list", "chain", "ip", "gh_count", "input")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`counter packets (\d+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no counter in:\n%s", out)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// Data plane scenario 2: two clients in two VRFs whose inside networks
+// overlap (172.16.0.0/24 behind both) reach each its own host.
+func TestStrongSwanVRFsStayApart(t *testing.T) {
+	RequirePeers(t)
+	topo := NewTopology(t, TopologyOptions{Clients: 2})
+	// Each VRF is a namespace (gh-<id>-vrf-CUST-X) with a host behind it
+	// on the same 172.16.0.0/24.
+	hosts := map[string]string{}
+	for _, v := range []string{"CUST-A", "CUST-B"} {
+		vrfNS, err := topo.AddNamespace("vrf-" + v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		host, err := topo.AddNamespace("host-" + v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := topo.Link(vrfNS, "eth1", HeadendInner, host, "eth0", HostAddr); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Exec(host, "ip", "route", "add", "10.0.0.0/8", "via", HeadendInner.String()); err != nil {
+			t.Fatal(err)
+		}
+		countEchoRequests(t, host)
+		hosts[v] = host
+	}
+	gw := StartGatehouseWith(t, topo.Headend, vrfServer, GatehouseOptions{Dataplane: "userspace",
+		Args: []string{"--vrf-netns-prefix", "gh-" + topo.ID + "-vrf-"}})
+	ids := map[string]string{"CUST-A": "alice.a.example.com", "CUST-B": "bob.b.example.com"}
+	for i, v := range []string{"CUST-A", "CUST-B"} {
+		client := StartCharon(t, topo.Clients[i], CharonOptions{})
+		if err := client.Load(pingClient("gw", ids[v])); err != nil {
+			t.Fatal(err)
+		}
+		if err := client.Initiate("gw", 10*time.Second); err != nil {
+			t.Fatalf("%s: %v\n%s", v, err, client.LogTail(40))
+		}
+	}
+	for i, v := range []string{"CUST-A", "CUST-B"} {
+		other := hosts["CUST-A"]
+		if v == "CUST-A" {
+			other = hosts["CUST-B"]
+		}
+		before, beforeOther := echoRequests(t, hosts[v]), echoRequests(t, other)
+		if n := ping(t, topo.Clients[i], HostAddr.String(), 5); n != 5 {
+			t.Errorf("%s client -> its host: %d of 5 replies", v, n)
+		}
+		if got := echoRequests(t, hosts[v]) - before; got != 5 {
+			t.Errorf("%s host received %d echo requests, want 5", v, got)
+		}
+		if got := echoRequests(t, other) - beforeOther; got != 0 {
+			t.Errorf("%s pings reached the other VRF's host: %d", v, got)
+		}
+	}
+	out := gw.Show("show derived-config interface virtual-access 2")
+	if !strings.Contains(out, "vrf forwarding CUST-B") {
+		t.Errorf("derived config:\n%s", out)
 	}
 }

@@ -58,6 +58,8 @@ func GatehouseBinary() (string, error) {
 type GatehouseOptions struct {
 	// Dataplane is the --dataplane backend (default "fake").
 	Dataplane string
+	// Args are more "gatehouse run" flags.
+	Args []string
 }
 
 // StartGatehouse starts the daemon in ns (IKE on the standard ports, fake
@@ -86,8 +88,9 @@ func StartGatehouseWith(t T, ns, config string, opts GatehouseOptions) *Gatehous
 	if err != nil {
 		t.Fatalf("interop: %v", err)
 	}
-	g.cmd = exec.Command("ip", "netns", "exec", ns, bin, "run", "--db", filepath.Join(dir, "gatehouse.db"),
-		"--socket", g.Socket, "--ssh", "none", "--dataplane", opts.Dataplane)
+	args := append([]string{"netns", "exec", ns, bin, "run", "--db", filepath.Join(dir, "gatehouse.db"),
+		"--socket", g.Socket, "--ssh", "none", "--dataplane", opts.Dataplane}, opts.Args...)
+	g.cmd = exec.Command("ip", args...)
 	g.cmd.Stdout, g.cmd.Stderr = logf, logf
 	if err := g.cmd.Start(); err != nil {
 		logf.Close()

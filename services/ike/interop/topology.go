@@ -206,6 +206,31 @@ func nthAddr(p netip.Prefix, n int) netip.Addr {
 	return netip.AddrFrom4(a)
 }
 
+// AddNamespace creates one more namespace, "gh-<id>-<suffix>" with
+// loopback up, that Close deletes like the others.
+func (tp *Topology) AddNamespace(suffix string) (string, error) {
+	ns := "gh-" + tp.ID + "-" + suffix
+	if _, err := Exec("", "ip", "netns", "add", ns); err != nil {
+		return "", err
+	}
+	tp.namespaces = append(tp.namespaces, ns)
+	if _, err := Exec(ns, "ip", "link", "set", "lo", "up"); err != nil {
+		return "", err
+	}
+	return ns, nil
+}
+
+// Link connects two namespaces with a veth pair, addressing both ends in
+// a /24.
+func (tp *Topology) Link(nsA, ifA string, addrA netip.Addr, nsB, ifB string, addrB netip.Addr) error {
+	for _, c := range vethPair(nsA, ifA, addrA, nsB, ifB, addrB) {
+		if _, err := Exec(c[0], c[1:]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Close ends every process running in the topology's namespaces (by PID,
 // as listed by `ip netns pids`), then deletes the namespaces, which takes
 // their veth, bridge and TUN devices with them. It is safe to call twice.
