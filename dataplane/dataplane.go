@@ -66,14 +66,18 @@ type KernelESP interface {
 
 // InterfaceSpec is the desired state of one virtual-access interface.
 type InterfaceSpec struct {
-	Name                            string // "Virtual-Access1"
-	LinuxName                       string // short name (<=15 chars), e.g. "va1"; "" = backend chooses
-	VRF                             string // inside VRF; "" = global table
-	Template                        int    // virtual-template number it was cloned from
-	Addresses                       []netip.Prefix
-	Unnumbered                      string // "ip unnumbered IFNAME"
-	MTU                             int    // 0 = default 1400
-	InACL, OutACL                   string // ACL names/numbers; "" = none
+	Name          string // "Virtual-Access1"
+	LinuxName     string // short name (<=15 chars), e.g. "va1"; "" = backend chooses
+	VRF           string // inside VRF; "" = global table
+	Template      int    // virtual-template number it was cloned from
+	Addresses     []netip.Prefix
+	Unnumbered    string // "ip unnumbered IFNAME"
+	MTU           int    // 0 = default 1400
+	InACL, OutACL string // ACL names/numbers; "" = none
+	// InFilter and OutFilter are InACL and OutACL compiled, for backends
+	// that enforce them (userspace); nil permits everything. "in" is
+	// traffic from the client, "out" traffic to it.
+	InFilter, OutFilter             *ACL
 	TunnelSource, TunnelDestination netip.Addr
 }
 
@@ -106,6 +110,13 @@ func (s InterfaceSpec) Validate() error {
 	}
 	if s.Unnumbered == s.Name {
 		return fail("unnumbered to itself")
+	}
+	for _, f := range []*ACL{s.InFilter, s.OutFilter} {
+		if f != nil {
+			if err := f.Validate(); err != nil {
+				return fail("%v", err)
+			}
+		}
 	}
 	if s.MTU != 0 && (s.MTU < 68 || s.MTU > 65535) {
 		return fail("mtu %d out of range 68-65535", s.MTU)

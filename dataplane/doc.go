@@ -8,9 +8,11 @@
 //
 // The contract: the shapes of InterfaceSpec, ChildSA and Route, what makes
 // them valid (Validate, shared by every backend so they reject the same
-// input with the same words), and the errors callers test for (ErrNotFound,
-// ErrExists, ErrClosed). Backends own the forwarding state they program;
-// the services own the desired state and call the backend to make it so.
+// input with the same words), the errors callers test for (ErrNotFound,
+// ErrExists, ErrClosed), and EventQueue, the Events channel every backend
+// delivers expiries on without ever blocking. Backends own the forwarding
+// state they program; the services own the desired state and call the
+// backend to make it so.
 // Calls describe desired state and are safe to repeat: EnsureInterface
 // creates or updates, SetRoutes replaces everything one owner holds.
 //

@@ -156,7 +156,7 @@ func registerAuthorPolicy(t *Tree) {
 			Action: updateAuthor(func(c *Ctx, p *schema.AuthorizationPolicy) error {
 				p.RouteSetInterface = nil
 				if !c.Args.No() {
-					name, _ := CanonicalIfName(c.Args.Str("ifname"))
+					name, _ := schema.CanonicalIfName(c.Args.Str("ifname"))
 					p.RouteSetInterface = &schema.RouteSetInterface{Interface: name}
 				}
 				return nil

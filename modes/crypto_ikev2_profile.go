@@ -69,7 +69,7 @@ func registerIKEv2Profile(t *Tree) {
 				case c.Args.Has("addr"):
 					la = append(la, schema.LocalAddress{Address: v4OrV6(c.Args, "addr")})
 				case c.Args.Has("ifname"):
-					ifname, _ := CanonicalIfName(c.Args.Str("ifname"))
+					ifname, _ := schema.CanonicalIfName(c.Args.Str("ifname"))
 					la = append(la, schema.LocalAddress{Interface: ifname})
 				}
 				setPreferences(&p.MatchAddressLocal, c.Args.No(), la)

@@ -86,7 +86,7 @@ func showIPsecSA(c *Ctx) error {
 	}
 	f := session.IPsecSAFilter{Peer: argAddr(c.Args, "peer"), Detail: c.Args.Has("detail")}
 	if c.Args.Has("ifname") {
-		f.Interface, _ = CanonicalIfName(c.Args.Str("ifname"))
+		f.Interface, _ = schema.CanonicalIfName(c.Args.Str("ifname"))
 	}
 	return session.RenderIPsecSA(c.Out, sas, f)
 }

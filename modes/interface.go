@@ -29,15 +29,14 @@ type ifSpec struct {
 // interfaces are the vtemplate service's clones, and static Tunnel
 // interfaces are not part of a remote-access head-end: both are refused.
 func parseIfName(word string) (ifSpec, error) {
-	canon, ios := CanonicalIfName(word)
+	canon, ios := schema.CanonicalIfName(word)
 	if !ios {
-		if !linuxIfRe.MatchString(word) {
+		if !schema.IsLinuxIfName(word) {
 			return ifSpec{}, IOSError("% Invalid interface name " + word)
 		}
 		return ifSpec{name: word, typ: schema.IfPhysical, linux: true}, nil
 	}
-	m := ifSplitRe.FindStringSubmatch(canon)
-	kind, num := m[1], m[2]
+	kind, num, _ := schema.SplitIfName(canon)
 	switch kind {
 	case "Loopback":
 		n, err := strconv.ParseInt(num, 10, 64)
@@ -200,7 +199,7 @@ func registerTunnel(ifMode *Mode) {
 			Action: tunnel(func(c *Ctx, t *schema.Tunnel) {
 				t.Source = c.Args.Str("addr")
 				if c.Args.Has("if") {
-					t.Source, _ = CanonicalIfName(c.Args.Str("if"))
+					t.Source, _ = schema.CanonicalIfName(c.Args.Str("if"))
 				}
 				t.Source = noOr(c, t.Source)
 			})},
@@ -276,7 +275,7 @@ func ifNameArg(c *Ctx) (ifSpec, error) {
 		if c.Args.Has("gig") {
 			num, typ = c.Args.Str("gig"), "GigabitEthernet"
 		}
-		if !ifNumberRe.MatchString(num) {
+		if !schema.IsIfNumber(num) {
 			return ifSpec{}, invalidAt(c, 2)
 		}
 		return parseIfName(typ + num)
@@ -345,7 +344,7 @@ func setLinuxName(c *Ctx, tx *configdb.Tx, i *schema.Interface) error {
 		return nil
 	}
 	link := c.Args.Str("link")
-	if !linuxIfRe.MatchString(link) {
+	if !schema.IsLinuxIfName(link) {
 		return IOSError("% Invalid Linux link name " + link)
 	}
 	if owner := linkOwner(tx, link, i.Name); owner != "" {
@@ -355,7 +354,7 @@ func setLinuxName(c *Ctx, tx *configdb.Tx, i *schema.Interface) error {
 	return nil
 }
 
-func isIOSName(name string) bool { _, ios := CanonicalIfName(name); return ios }
+func isIOSName(name string) bool { _, ios := schema.CanonicalIfName(name); return ios }
 
 // setUnnumbered is "ip[v6] unnumbered IFNAME": field clears what the
 // borrowed address replaces and returns the setting. The interface lent
@@ -366,7 +365,7 @@ func setUnnumbered(field func(i *schema.Interface) *string) func(c *Ctx, tx *con
 			*field(i) = ""
 			return nil
 		}
-		name, _ := CanonicalIfName(c.Args.Str("if"))
+		name, _ := schema.CanonicalIfName(c.Args.Str("if"))
 		if name == i.Name {
 			return IOSError("% Interface cannot be unnumbered to itself")
 		}

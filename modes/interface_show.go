@@ -198,6 +198,16 @@ func (r ifRow) describe(c *Ctx, tx Reader) {
 	if i.VRF != "" {
 		c.Printf("  VPN Routing/Forwarding \"%s\"\n", i.VRF)
 	}
+	describeIPv4(c, tx, i)
+	c.Printf("  MTU %d bytes\n", mtu)
+	if i.VTType == schema.VTTunnel {
+		describeTunnel(c, i.Tunnel, 0)
+	}
+}
+
+// describeIPv4 writes the IPv4 address lines of "show interfaces" and
+// "show ip interface"; false when the interface has no IPv4.
+func describeIPv4(c *Ctx, tx Reader, i *schema.Interface) bool {
 	for _, a := range i.IPv4 {
 		n, _ := maskLen(netip.MustParseAddr(a.Mask))
 		what := "Internet address is"
@@ -210,17 +220,20 @@ func (r ifRow) describe(c *Ctx, tx Reader) {
 		addr, _ := ifRow{cfg: i}.ipv4(tx)
 		c.Printf("  Interface is unnumbered. Using address of %s (%s)\n", i.IPUnnumbered, addr)
 	}
-	c.Printf("  MTU %d bytes\n", mtu)
-	if i.VTType == schema.VTTunnel {
-		describeTunnel(c, i.Tunnel)
-	}
+	return len(i.IPv4) > 0 || i.IPUnnumbered != ""
 }
 
-func describeTunnel(c *Ctx, t *schema.Tunnel) {
+// describeTunnel writes the tunnel lines of "show interfaces" for a
+// tunnel virtual-template or, when template is not 0, for a
+// virtual-access interface cloned from Virtual-Template<template>.
+func describeTunnel(c *Ctx, t *schema.Tunnel, template int) {
 	if t == nil {
 		t = &schema.Tunnel{}
 	}
 	c.Printf("  Encapsulation TUNNEL\n")
+	if template != 0 {
+		c.Printf("  Tunnel vaccess, cloned from Virtual-Template%d\n", template)
+	}
 	src, dst := t.Source, t.Destination
 	if src == "" {
 		src = "UNKNOWN"

@@ -1,10 +1,10 @@
 package modes
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/gatehouse-vpn/gatehouse/internal/golden"
 )
 
 // TestTreeBuilds compiles every declaration: a malformed definition or a
@@ -16,22 +16,8 @@ func TestTreeBuilds(t *testing.T) {
 	}
 }
 
-var updateDocs = flag.Bool("update", false, "rewrite docs/commands.md from the grammar")
-
-// TestCommandReference fails when docs/commands.md is stale.
+// TestCommandReference fails when docs/commands.md is stale; "make docs"
+// runs it with -update.
 func TestCommandReference(t *testing.T) {
-	got := Modes().CommandReference()
-	path := filepath.Join("..", "docs", "commands.md")
-	if *updateDocs {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run make docs)", err)
-	}
-	if string(want) != got {
-		t.Fatalf("docs/commands.md is stale: run make docs")
-	}
+	golden.Check(t, filepath.Join("..", "docs", "commands.md"), Modes().CommandReference())
 }

@@ -455,7 +455,7 @@ func registerServerGroup(t *Tree) {
 		&grammar.Command{Def: "[no] ip radius source-interface IFNAME$ifname", ShortNo: true,
 			Help: "Internet Protocol config commands\nRADIUS server config commands\nSpecify interface for source address in RADIUS packets\nInterface name",
 			Action: serverGroup(func(g *schema.ServerGroup, a grammar.Args) error {
-				g.SourceInterface, _ = CanonicalIfName(noArgs(a).Str("ifname"))
+				g.SourceInterface, _ = schema.CanonicalIfName(noArgs(a).Str("ifname"))
 				return nil
 			})},
 		&grammar.Command{Def: "[no] ip vrf forwarding WORD$vrf", ShortNo: true,

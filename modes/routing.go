@@ -291,7 +291,7 @@ func setIPRoute(c *Ctx, tx *configdb.Tx) error {
 	}
 	rt := &schema.IPRoute{VRF: c.Args.Str("vrf"), Prefix: prefix.String(), Mask: mask.String(), NextHop: c.Args.Str("nh")}
 	if c.Args.Has("if") {
-		rt.Interface, _ = CanonicalIfName(c.Args.Str("if"))
+		rt.Interface, _ = schema.CanonicalIfName(c.Args.Str("if"))
 	}
 	if c.Args.No() {
 		return deleteRoutes(tx, schema.KindIPRoute, func(old *schema.IPRoute) bool {
@@ -311,7 +311,7 @@ func setIPv6Route(c *Ctx, tx *configdb.Tx) error {
 		rt.NextHop = ipv6Text(c.Args.Str("nh"))
 	}
 	if c.Args.Has("if") {
-		rt.Interface, _ = CanonicalIfName(c.Args.Str("if"))
+		rt.Interface, _ = schema.CanonicalIfName(c.Args.Str("if"))
 	}
 	if c.Args.No() {
 		return deleteRoutes(tx, schema.KindIPv6Route, func(old *schema.IPv6Route) bool {

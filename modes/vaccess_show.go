@@ -2,7 +2,6 @@ package modes
 
 import (
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
 
@@ -33,7 +32,7 @@ func registerVAccessShow(t *Tree) {
 // isVAccessName reports whether an interface name typed in one word
 // names a virtual-access interface, and gives its canonical name.
 func isVAccessName(word string) (string, bool) {
-	name, ios := CanonicalIfName(word)
+	name, ios := schema.CanonicalIfName(word)
 	return name, ios && strings.HasPrefix(name, "Virtual-Access")
 }
 
@@ -139,29 +138,9 @@ func describeVAccess(c *Ctx, tx Reader, va *vtemplate.VirtualAccess) {
 	if va.Spec.VRF != "" {
 		c.Printf("  VPN Routing/Forwarding \"%s\"\n", va.Spec.VRF)
 	}
-	describeVAccessAddress(c, tx, i)
+	describeIPv4(c, tx, i)
 	c.Printf("  MTU %d bytes\n", va.Spec.EffectiveMTU())
-	c.Printf("  Encapsulation TUNNEL\n")
-	c.Printf("  Tunnel vaccess, cloned from Virtual-Template%d\n", va.Template)
-	t := i.Tunnel
-	if t == nil {
-		t = &schema.Tunnel{}
-	}
-	src, dst := t.Source, t.Destination
-	if src == "" {
-		src = "UNKNOWN"
-	}
-	if dst == "" {
-		dst = "UNKNOWN"
-	}
-	c.Printf("  Tunnel source %s, destination %s\n", src, dst)
-	c.Printf("  Tunnel protocol/transport %s\n", tunnelTransport(t.Mode))
-	if t.HasKey {
-		c.Printf("  Key %d\n", t.Key)
-	}
-	if t.ProtectionProfile != "" {
-		c.Printf("  Tunnel protection via IPSec (profile \"%s\")\n", t.ProtectionProfile)
-	}
+	describeTunnel(c, i.Tunnel, va.Template)
 	if c.Env.VirtualAccess == nil {
 		return
 	}
@@ -170,24 +149,6 @@ func describeVAccess(c *Ctx, tx Reader, va *vtemplate.VirtualAccess) {
 		c.Printf("     %d packets output, %d bytes, %d output drops\n", n.OutPackets, n.OutBytes, n.OutDrops)
 		c.Printf("     %d packets dropped by access lists\n", n.ACLDrops)
 	}
-}
-
-// describeVAccessAddress writes the IPv4 address lines of "show
-// interfaces" and "show ip interface"; false when there is no IPv4.
-func describeVAccessAddress(c *Ctx, tx Reader, i *schema.Interface) bool {
-	for _, a := range i.IPv4 {
-		n, _ := maskLen(netip.MustParseAddr(a.Mask))
-		what := "Internet address is"
-		if a.Secondary {
-			what = "Secondary address"
-		}
-		c.Printf("  %s %s/%d\n", what, a.Address, n)
-	}
-	if i.IPUnnumbered != "" {
-		addr, _ := ifRow{cfg: i}.ipv4(tx)
-		c.Printf("  Interface is unnumbered. Using address of %s (%s)\n", i.IPUnnumbered, addr)
-	}
-	return len(i.IPv4) > 0 || i.IPUnnumbered != ""
 }
 
 // showVAccessIPInterface is "show ip interface virtual-access N". The
@@ -201,7 +162,7 @@ func showVAccessIPInterface(c *Ctx) error {
 	return c.Env.DB.View(func(tx *configdb.ReadTx) error {
 		status, proto := vaccessState(&va)
 		c.Printf("%s is %s, line protocol is %s\n", va.Name, status, proto)
-		if !describeVAccessAddress(c, tx, &va.Config) {
+		if !describeIPv4(c, tx, &va.Config) {
 			c.Printf("  Internet protocol processing disabled\n")
 			return nil
 		}

@@ -2,24 +2,15 @@ package modes_test
 
 import (
 	"errors"
-	"flag"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gatehouse-vpn/gatehouse/configdb/schema"
 	"github.com/gatehouse-vpn/gatehouse/dataplane"
+	"github.com/gatehouse-vpn/gatehouse/internal/golden"
 	"github.com/gatehouse-vpn/gatehouse/services/vtemplate"
 )
-
-// updating reports whether the test runs with -update (the flag of
-// TestCommandReference, which rewrites the goldens here too).
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 // vaTable is a vtemplate service stand-in holding fixed interfaces.
 type vaTable []vtemplate.VirtualAccess
@@ -98,25 +89,7 @@ func TestVAccessShow(t *testing.T) {
 	if failed != 2 {
 		t.Errorf("%d lines failed, want 2 (Loopback9 and Virtual-Access2)", failed)
 	}
-	golden(t, "vaccess-show.golden", out)
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if updating() {
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", name, got, want)
-	}
+	golden.Check(t, "testdata/vaccess-show.golden", out)
 }
 
 // TestVAccessShowNoService: without the service, every virtual-access

@@ -7,4 +7,9 @@
 // configured" and IOS defaults are applied by the readers (Defaults are
 // documented on each field). Keep this package free of behaviour beyond
 // small helpers: no I/O, no knowledge of the CLI.
+//
+// Interface names are keys, so their spelling lives here (ifname.go): the
+// CLI and the services that read interface names from elsewhere (AAA's
+// interface-config lines) expand "e0/0" to "Ethernet0/0" with the same
+// CanonicalIfName and store the same key.
 package schema

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/crypto/chacha20poly1305"
 
+	"github.com/gatehouse-vpn/gatehouse/internal/testvec"
 	"github.com/gatehouse-vpn/gatehouse/services/ike/suite"
 )
 
@@ -120,7 +121,7 @@ func TestICVCoverage(t *testing.T) {
 			if esn {
 				m.Write([]byte{0x12, 0x34, 0x56, 0x78})
 			}
-			checkBytes(t, s.name+" ICV", pkt[len(pkt)-icvLen:], m.Sum(nil)[:icvLen])
+			testvec.CheckBytes(t, s.name+" ICV", pkt[len(pkt)-icvLen:], m.Sum(nil)[:icvLen])
 		}
 	}
 }
@@ -167,7 +168,7 @@ func TestAEADAssociatedData(t *testing.T) {
 				t.Fatalf("%s esn=%v: independent Open: %v", s.name, esn, err)
 			}
 			// 33 bytes, 1 byte of padding, pad length, next header.
-			checkBytes(t, s.name+" plaintext", pt, append(payload, 1, 1, 41))
+			testvec.CheckBytes(t, s.name+" plaintext", pt, append(payload, 1, 1, 41))
 		}
 	}
 }

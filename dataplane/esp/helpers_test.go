@@ -1,31 +1,11 @@
 package esp
 
 import (
-	"bytes"
-	"encoding/hex"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/gatehouse-vpn/gatehouse/services/ike/suite"
 )
-
-// unhex decodes hex written with spaces or line breaks, as the RFCs print it.
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
-	if err != nil {
-		t.Fatalf("bad hex in test vector: %v", err)
-	}
-	return b
-}
-
-func checkBytes(t *testing.T, name string, got, want []byte) {
-	t.Helper()
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s:\n got %x\nwant %x", name, got, want)
-	}
-}
 
 // testSuite is one transform combination the IKE engine can negotiate.
 type testSuite struct {

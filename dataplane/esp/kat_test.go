@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gatehouse-vpn/gatehouse/internal/testvec"
 	"github.com/gatehouse-vpn/gatehouse/services/ike/suite"
 )
 
@@ -16,7 +17,7 @@ import (
 func checkVector(t *testing.T, c Config, tr func() *transform, seq uint64, iv []byte, nextHeader byte, payload, want []byte) {
 	t.Helper()
 	o := newOutbound(c, tr())
-	checkBytes(t, "sealed packet", o.sealAt(seq, iv, nextHeader, payload), want)
+	testvec.CheckBytes(t, "sealed packet", o.sealAt(seq, iv, nextHeader, payload), want)
 	in := newInbound(c, tr())
 	if seq > 1 {
 		in.setTop(seq - 1)
@@ -25,7 +26,7 @@ func checkVector(t *testing.T, c Config, tr func() *transform, seq uint64, iv []
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	checkBytes(t, "opened payload", got, payload)
+	testvec.CheckBytes(t, "opened payload", got, payload)
 	if nh != nextHeader {
 		t.Errorf("next header %d, want %d", nh, nextHeader)
 	}
@@ -66,21 +67,21 @@ func splitTrailer(t *testing.T, pt []byte, align int) ([]byte, byte) {
 // 7634; the ESP packet is the listing's bytes after the 20-byte outer
 // IPv4 header.
 func TestRFC7634ESPExample(t *testing.T) {
-	key := unhex(t, `80 81 82 83 84 85 86 87 88 89 8a 8b 8c 8d 8e 8f
+	key := testvec.Unhex(t, `80 81 82 83 84 85 86 87 88 89 8a 8b 8c 8d 8e 8f
 		90 91 92 93 94 95 96 97 98 99 9a 9b 9c 9d 9e 9f a0 a1 a2 a3`)
-	source := unhex(t, `45 00 00 54 a6 f2 00 00 40 01 e7 78 c6 33 64 05
+	source := testvec.Unhex(t, `45 00 00 54 a6 f2 00 00 40 01 e7 78 c6 33 64 05
 		c0 00 02 05 08 00 5b 7a 3a 08 00 00 55 3b ec 10
 		00 07 36 27 08 09 0a 0b 0c 0d 0e 0f 10 11 12 13
 		14 15 16 17 18 19 1a 1b 1c 1d 1e 1f 20 21 22 23
 		24 25 26 27 28 29 2a 2b 2c 2d 2e 2f 30 31 32 33
 		34 35 36 37`)
-	plaintext := unhex(t, `45 00 00 54 a6 f2 00 00 40 01 e7 78 c6 33 64 05
+	plaintext := testvec.Unhex(t, `45 00 00 54 a6 f2 00 00 40 01 e7 78 c6 33 64 05
 		c0 00 02 05 08 00 5b 7a 3a 08 00 00 55 3b ec 10
 		00 07 36 27 08 09 0a 0b 0c 0d 0e 0f 10 11 12 13
 		14 15 16 17 18 19 1a 1b 1c 1d 1e 1f 20 21 22 23
 		24 25 26 27 28 29 2a 2b 2c 2d 2e 2f 30 31 32 33
 		34 35 36 37 01 02 02 04`)
-	ipPacket := unhex(t, `45 00 00 8c 23 45 00 00 40 32 de 5b cb 00 71 99
+	ipPacket := testvec.Unhex(t, `45 00 00 8c 23 45 00 00 40 32 de 5b cb 00 71 99
 		cb 00 71 05 01 02 03 04 00 00 00 05 10 11 12 13
 		14 15 16 17 24 03 94 28 b9 7f 41 7e 3c 13 75 3a
 		4f 05 08 7b 67 c3 52 e6 a7 fa b1 b9 82 d4 66 ef
@@ -90,12 +91,12 @@ func TestRFC7634ESPExample(t *testing.T) {
 		94 e6 64 da 91 65 b8 28 29 f6 41 e0 76 aa a8 26
 		6b 7f b0 f7 b1 1b 36 99 07 e1 ad 43`)
 	payload, nh := splitTrailer(t, plaintext, aeadAlign)
-	checkBytes(t, "payload", payload, source)
+	testvec.CheckBytes(t, "payload", payload, source)
 	if nh != 4 {
 		t.Fatalf("next header %d, want 4", nh)
 	}
 	c := Config{SPI: 0x01020304, Encr: suite.EncrChaCha20Poly1305, EncrKey: key, ReplayWindow: 64}
-	checkVector(t, c, mustTransform(t, c), 5, unhex(t, "10 11 12 13 14 15 16 17"), nh, payload, ipPacket[20:])
+	checkVector(t, c, mustTransform(t, c), 5, testvec.Unhex(t, "10 11 12 13 14 15 16 17"), nh, payload, ipPacket[20:])
 }
 
 // The AES-GCM-ESP test cases of draft-mcgrew-gcm-test-01 (the companion
@@ -226,18 +227,18 @@ var gcmVectors = []struct {
 func TestGCMTestVectors(t *testing.T) {
 	for i, v := range gcmVectors {
 		t.Run(strconv.Itoa(i+1), func(t *testing.T) {
-			key := unhex(t, v.key)
+			key := testvec.Unhex(t, v.key)
 			seqHex := strings.Join(strings.Fields(v.seq), "")
 			seq, err := strconv.ParseUint(seqHex, 16, 64)
 			if err != nil {
 				t.Fatal(err)
 			}
 			c := Config{
-				SPI: binary.BigEndian.Uint32(unhex(t, v.spi)), Encr: suite.EncrAESGCM16,
+				SPI: binary.BigEndian.Uint32(testvec.Unhex(t, v.spi)), Encr: suite.EncrAESGCM16,
 				EncrKeyBits: (len(key) - saltLen) * 8, EncrKey: key, ESN: len(seqHex) == 16, ReplayWindow: 64,
 			}
-			payload, nh := splitTrailer(t, unhex(t, v.plaintext), aeadAlign)
-			checkVector(t, c, mustTransform(t, c), seq, unhex(t, v.iv), nh, payload, unhex(t, v.packet))
+			payload, nh := splitTrailer(t, testvec.Unhex(t, v.plaintext), aeadAlign)
+			checkVector(t, c, mustTransform(t, c), seq, testvec.Unhex(t, v.iv), nh, payload, testvec.Unhex(t, v.packet))
 		})
 	}
 }
@@ -294,7 +295,7 @@ func TestRFC3602ESPCases(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := func() *transform {
-				b, err := aes.NewCipher(unhex(t, tc.key))
+				b, err := aes.NewCipher(testvec.Unhex(t, tc.key))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -303,12 +304,12 @@ func TestRFC3602ESPCases(t *testing.T) {
 				tr.pool.New = tr.newScratch
 				return tr
 			}
-			iv := unhex(t, tc.iv)
+			iv := testvec.Unhex(t, tc.iv)
 			want := binary.BigEndian.AppendUint32(nil, tc.spi)
 			want = binary.BigEndian.AppendUint32(want, uint32(tc.seq))
-			want = append(append(want, iv...), unhex(t, tc.ctext)...)
+			want = append(append(want, iv...), testvec.Unhex(t, tc.ctext)...)
 			c := Config{SPI: tc.spi, ReplayWindow: 64}
-			checkVector(t, c, tr, tc.seq, iv, tc.nextHeader, unhex(t, tc.payload), want)
+			checkVector(t, c, tr, tc.seq, iv, tc.nextHeader, testvec.Unhex(t, tc.payload), want)
 		})
 	}
 }
@@ -356,17 +357,17 @@ func TestHMACTruncation(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Config{SPI: 1, Encr: suite.EncrAESCBC, EncrKeyBits: 128, Integ: tc.integ,
-				EncrKey: make([]byte, 16), IntegKey: unhex(t, tc.key)}
+				EncrKey: make([]byte, 16), IntegKey: testvec.Unhex(t, tc.key)}
 			tr, err := newTransform(c)
 			if err != nil {
 				t.Fatal(err)
 			}
 			s := tr.pool.Get().(*scratch)
 			defer tr.pool.Put(s)
-			data := unhex(t, tc.data)
-			checkBytes(t, "ICV", tr.icv(s, data, 0, false), unhex(t, tc.icv))
+			data := testvec.Unhex(t, tc.data)
+			testvec.CheckBytes(t, "ICV", tr.icv(s, data, 0, false), testvec.Unhex(t, tc.icv))
 			// Again on the same pooled state: Reset must forget the first.
-			checkBytes(t, "ICV again", tr.icv(s, data, 0, false), unhex(t, tc.icv))
+			testvec.CheckBytes(t, "ICV again", tr.icv(s, data, 0, false), testvec.Unhex(t, tc.icv))
 		})
 	}
 }

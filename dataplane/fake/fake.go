@@ -45,7 +45,7 @@ type routeOwner struct{ vrf, owner string }
 // Fake is a Dataplane that keeps its state in memory. The zero value is not
 // usable: call New.
 type Fake struct {
-	events chan dataplane.Event
+	events *dataplane.EventQueue
 
 	mu         sync.Mutex
 	calls      []string
@@ -56,14 +56,13 @@ type Fake struct {
 	counters   map[string]dataplane.Counters
 	saCounters map[dataplane.SAID]dataplane.SACounters
 	failNext   map[string]error
-	dropped    int
 	closed     bool
 }
 
 // New returns an empty Fake.
 func New() *Fake {
 	return &Fake{
-		events:     make(chan dataplane.Event, EventBuffer),
+		events:     dataplane.NewEventQueue(EventBuffer),
 		ifaces:     make(map[string]dataplane.InterfaceSpec),
 		linuxNames: make(map[string]string),
 		sas:        make(map[dataplane.SAID]dataplane.ChildSA),
@@ -260,7 +259,7 @@ func (f *Fake) SACounters(id dataplane.SAID) (dataplane.SACounters, error) {
 }
 
 // Events delivers what Fire sends. It is closed by Close.
-func (f *Fake) Events() <-chan dataplane.Event { return f.events }
+func (f *Fake) Events() <-chan dataplane.Event { return f.events.C() }
 
 // Close closes the Events channel. Later calls of any operation but Close
 // fail with dataplane.ErrClosed; Close again does nothing.
@@ -273,7 +272,7 @@ func (f *Fake) Close() error {
 	}
 	if !f.closed {
 		f.closed = true
-		close(f.events)
+		f.events.Close()
 	}
 	return nil
 }
@@ -297,26 +296,10 @@ func (f *Fake) SetSACounters(id dataplane.SAID, c dataplane.SACounters) {
 // Fire delivers ev on Events without blocking: when the buffer is full, or
 // the Fake is closed, the event is dropped and counted (see Dropped), as a
 // kernel drops netlink notifications nobody reads.
-func (f *Fake) Fire(ev dataplane.Event) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closed {
-		f.dropped++
-		return
-	}
-	select {
-	case f.events <- ev:
-	default:
-		f.dropped++
-	}
-}
+func (f *Fake) Fire(ev dataplane.Event) { f.events.Emit(ev) }
 
 // Dropped is the number of events Fire could not deliver.
-func (f *Fake) Dropped() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.dropped
-}
+func (f *Fake) Dropped() int { return int(f.events.Dropped()) }
 
 // FailNext makes the next call of op (one of the Op constants) return err
 // without changing any state. A second FailNext for the same op before it

@@ -2,38 +2,16 @@ package fake
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-vpn/gatehouse/dataplane"
+	"github.com/gatehouse-vpn/gatehouse/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs (run go test -update to accept):\n--- got\n%s--- want\n%s", path, got, want)
-	}
-}
 
 // secret fills key material with a marker that must never reach Calls or
 // State, in bytes or in hex.
@@ -171,8 +149,8 @@ func TestGolden(t *testing.T) {
 			t.Errorf("key bytes leaked:\n%s", text)
 		}
 	}
-	golden(t, "state.golden", state)
-	golden(t, "calls.golden", calls)
+	golden.Check(t, "testdata/state.golden", state)
+	golden.Check(t, "testdata/calls.golden", calls)
 }
 
 func TestStateEmpty(t *testing.T) {

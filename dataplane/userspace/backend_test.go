@@ -173,6 +173,20 @@ func (tn *tunnel) toClient(t *testing.T) []byte {
 	return nil
 }
 
+// countersAfterSend reads Virtual-Access1's counters once the packet the
+// test took off the wire is counted (the backend counts right after it
+// sends).
+func (tn *tunnel) countersAfterSend(t *testing.T) dataplane.Counters {
+	t.Helper()
+	var c dataplane.Counters
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if c, _ = tn.b.Counters("Virtual-Access1"); c.OutPackets > 0 {
+			break
+		}
+	}
+	return c
+}
+
 func TestTunnelBothWays(t *testing.T) {
 	tn := newTunnel(t, dataplane.Lifetime{})
 	server := udpIn(t, tn.ns, "172.16.0.1:9999")
@@ -192,7 +206,7 @@ func TestTunnelBothWays(t *testing.T) {
 	if h, ok := parseIP(inner); !ok || h.dst != clientAddr.Addr() || !bytes.HasSuffix(inner, []byte("hello back")) {
 		t.Fatalf("client got %x", inner)
 	}
-	c, _ := tn.b.Counters("Virtual-Access1")
+	c := tn.countersAfterSend(t)
 	if c.InPackets != 1 || c.OutPackets != 1 || c.InBytes != 33 || c.OutBytes != 38 || c.InDrops != 0 {
 		t.Errorf("interface counters %+v", c)
 	}
@@ -347,5 +361,41 @@ func TestRoutesFollowTheInterface(t *testing.T) {
 	tn.b.Close()
 	if out, _ := exec.Command("ip", "-n", tn.ns, "link", "show", "gh0").CombinedOutput(); !strings.Contains(string(out), "does not exist") {
 		t.Errorf("TUN left after Close: %s", out)
+	}
+}
+
+func TestACLsOnTheInterface(t *testing.T) {
+	tn := newTunnel(t, dataplane.Lifetime{})
+	server := udpIn(t, tn.ns, "172.16.0.1:9999")
+	udpIn(t, tn.ns, "172.16.0.1:7777")
+	any := dataplane.AnyAddr
+	// In: only UDP to port 9999. Out: nothing but UDP from port 9999.
+	in := &dataplane.ACL{Name: "IN", Rules: []dataplane.ACLRule{{Permit: true, Proto: 17, Src: any, Dst: any,
+		DstPorts: &dataplane.PortRange{Lo: 9999, Hi: 9999}, ICMPType: -1, ICMPCode: -1}}}
+	out := &dataplane.ACL{Name: "OUT", Rules: []dataplane.ACLRule{{Permit: true, Proto: 17, Src: any, Dst: any,
+		SrcPorts: &dataplane.PortRange{Lo: 9999, Hi: 9999}, ICMPType: -1, ICMPCode: -1}}}
+	if err := tn.b.EnsureInterface(dataplane.InterfaceSpec{Name: "Virtual-Access1", LinuxName: "va1", Template: 1,
+		InACL: "IN", OutACL: "OUT", InFilter: in, OutFilter: out}); err != nil {
+		t.Fatal(err)
+	}
+	tn.fromClient(t, udpPacket(clientAddr, netip.MustParseAddrPort("172.16.0.1:7777"), []byte("denied")))
+	tn.fromClient(t, udpPacket(clientAddr, netip.MustParseAddrPort("172.16.0.1:9999"), []byte("allowed")))
+	server.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 100)
+	if n, _, err := server.ReadFromUDPAddrPort(buf); err != nil || string(buf[:n]) != "allowed" {
+		t.Fatalf("got %q, %v", buf[:n], err)
+	}
+	// Out: a reply from 9999 passes, one from another port does not.
+	other := udpIn(t, tn.ns, "172.16.0.1:8888")
+	other.WriteToUDPAddrPort([]byte("denied"), clientAddr)
+	server.WriteToUDPAddrPort([]byte("allowed"), clientAddr)
+	if inner := tn.toClient(t); !bytes.HasSuffix(inner, []byte("allowed")) {
+		t.Fatalf("client got %q", inner)
+	}
+	c := tn.countersAfterSend(t)
+	// Input counts what arrived, the inbound drop included (as IOS does);
+	// output only what left.
+	if c.ACLDrops != 2 || c.InPackets != 2 || c.OutPackets != 1 {
+		t.Errorf("counters %+v: want 2 ACL drops, 2 in, 1 out", c)
 	}
 }

@@ -47,8 +47,13 @@ func (b *Backend) outbound(v *vrf, pkt, buf []byte) {
 		va.c.outDrops.Add(1)
 		return
 	}
-	if len(pkt) > va.spec.EffectiveMTU() {
+	fwd := va.fwd.Load()
+	if len(pkt) > fwd.mtu {
 		va.c.outDrops.Add(1)
+		return
+	}
+	if !fwd.out.Permits(pkt) {
+		va.c.aclDrops.Add(1)
 		return
 	}
 	esp, err := sa.out.Seal(buf, h.nextHeader, pkt)
@@ -145,6 +150,18 @@ func (b *Backend) inbound(_ netip.Addr, pkt, buf []byte) {
 		va.c.inDrops.Add(1)
 		return
 	}
+	// Received and decrypted: the SA and the interface count it (as IOS
+	// counts input before the inbound access list), then it is filtered
+	// and delivered.
+	n := uint64(len(payload))
+	va.c.inPackets.Add(1)
+	va.c.inBytes.Add(n)
+	sa.c.inPackets.Add(1)
+	b.account(sa, sa.c.inBytes.Add(n)+sa.c.outBytes.Load(), sa.c.inPackets.Load()+sa.c.outPackets.Load())
+	if !va.fwd.Load().in.Permits(payload) {
+		va.c.aclDrops.Add(1)
+		return
+	}
 	v := va.vrf
 	if len(v.tun) == 0 {
 		va.c.inDrops.Add(1)
@@ -152,13 +169,7 @@ func (b *Backend) inbound(_ netip.Addr, pkt, buf []byte) {
 	}
 	if _, err := v.tun[int(spi)%len(v.tun)].Write(payload); err != nil {
 		va.c.inDrops.Add(1)
-		return
 	}
-	n := uint64(len(payload))
-	va.c.inPackets.Add(1)
-	va.c.inBytes.Add(n)
-	sa.c.inPackets.Add(1)
-	b.account(sa, sa.c.inBytes.Add(n)+sa.c.outBytes.Load(), sa.c.inPackets.Load()+sa.c.outPackets.Load())
 }
 
 // openRaw opens the raw IP protocol 50 socket of a family on first use and

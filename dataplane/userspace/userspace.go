@@ -61,11 +61,10 @@ type Backend struct {
 	raw4     atomic.Pointer[net.IPConn]
 	raw6     atomic.Pointer[net.IPConn]
 
-	events        chan dataplane.Event
-	eventsDropped atomic.Uint64
-	unknownSPI    atomic.Uint64
-	malformed     atomic.Uint64
-	sendErrors    atomic.Uint64
+	events     *dataplane.EventQueue
+	unknownSPI atomic.Uint64
+	malformed  atomic.Uint64
+	sendErrors atomic.Uint64
 
 	bufs sync.Pool
 	stop chan struct{}
@@ -84,6 +83,19 @@ type vaccess struct {
 	sas     []*childSA              // installed SAs, oldest first (mu)
 	c       ifCounters
 	removed atomic.Bool
+	fwd     atomic.Pointer[forwarding] // what the packet path reads of spec
+}
+
+// forwarding is the part of an interface's spec the packet path needs,
+// swapped whole when the spec changes.
+type forwarding struct {
+	mtu     int
+	in, out *dataplane.ACL
+}
+
+func (va *vaccess) setSpec(spec dataplane.InterfaceSpec) {
+	va.spec = spec
+	va.fwd.Store(&forwarding{mtu: spec.EffectiveMTU(), in: spec.InFilter, out: spec.OutFilter})
 }
 
 type ifCounters struct {
@@ -136,7 +148,7 @@ func New(opt Options) *Backend {
 		opt.Tick = time.Second
 	}
 	b := &Backend{opt: opt, log: opt.Logger, vrfs: map[string]*vrf{}, ifaces: map[string]*vaccess{},
-		bySPI: map[uint32]*childSA{}, events: make(chan dataplane.Event, EventBuffer), stop: make(chan struct{})}
+		bySPI: map[uint32]*childSA{}, events: dataplane.NewEventQueue(EventBuffer), stop: make(chan struct{})}
 	b.bufs.New = func() any { return new([bufSize]byte) }
 	b.wg.Go(b.lifetimes)
 	return b
@@ -149,7 +161,7 @@ const bufSize = 65535 + 256
 func (b *Backend) Name() string { return "userspace" }
 
 // Events delivers soft and hard SA expiries.
-func (b *Backend) Events() <-chan dataplane.Event { return b.events }
+func (b *Backend) Events() <-chan dataplane.Event { return b.events.C() }
 
 // SetTransmit is how ESP-in-UDP leaves: through the IKE engine's NAT-T
 // socket.
@@ -178,7 +190,8 @@ func (b *Backend) EnsureInterface(spec dataplane.InterfaceSpec) error {
 	}
 	va := b.ifaces[spec.Name]
 	if va == nil {
-		va = &vaccess{name: spec.Name, spec: spec, vrf: v}
+		va = &vaccess{name: spec.Name, vrf: v}
+		va.setSpec(spec)
 		b.ifaces[spec.Name] = va
 		return nil
 	}
@@ -189,10 +202,10 @@ func (b *Backend) EnsureInterface(spec dataplane.InterfaceSpec) error {
 			return err
 		}
 		va.vrf = v
-		va.spec = spec
+		va.setSpec(spec)
 		return b.setRoutes(va, routes)
 	}
-	va.spec = spec
+	va.setSpec(spec)
 	return nil
 }
 
@@ -398,7 +411,7 @@ func (b *Backend) Stats() Stats {
 	b.saMu.RLock()
 	defer b.saMu.RUnlock()
 	s := Stats{UnknownSPI: b.unknownSPI.Load(), Malformed: b.malformed.Load(), SendErrors: b.sendErrors.Load(),
-		EventsDropped: b.eventsDropped.Load(), VRFs: len(b.vrfs), Interfaces: len(b.ifaces), SAs: len(b.bySPI)}
+		EventsDropped: b.events.Dropped(), VRFs: len(b.vrfs), Interfaces: len(b.ifaces), SAs: len(b.bySPI)}
 	for _, v := range b.vrfs {
 		s.NoRoute += v.noRoute.Load()
 	}
@@ -430,9 +443,5 @@ func (b *Backend) Close() error {
 
 // emit delivers an event without blocking.
 func (b *Backend) emit(kind dataplane.EventKind, id dataplane.SAID) {
-	select {
-	case b.events <- dataplane.Event{Kind: kind, SA: id}:
-	default:
-		b.eventsDropped.Add(1)
-	}
+	b.events.Emit(dataplane.Event{Kind: kind, SA: id})
 }

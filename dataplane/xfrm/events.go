@@ -48,11 +48,8 @@ func (b *Backend) report(id dataplane.SAID, sa *childSA, hard bool) {
 		}
 		sa.soft = true
 	}
-	select {
-	case b.events <- dataplane.Event{Kind: kind, SA: id}:
-	default:
-		b.dropped++
-		b.log.Warn("xfrm: event dropped, Events is full", "event", kind.String()+" "+id.String(), "dropped", b.dropped)
+	if !b.events.Emit(dataplane.Event{Kind: kind, SA: id}) {
+		b.log.Warn("xfrm: event dropped, Events is full", "event", kind.String()+" "+id.String(), "dropped", b.events.Dropped())
 	}
 }
 

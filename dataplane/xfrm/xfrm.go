@@ -48,7 +48,7 @@ type Backend struct {
 	log *slog.Logger
 	now func() time.Time
 
-	events chan dataplane.Event
+	events *dataplane.EventQueue
 	done   chan struct{}
 	wg     sync.WaitGroup
 
@@ -64,7 +64,6 @@ type Backend struct {
 	byState map[stateID]dataplane.SAID
 	routes  map[routeOwner]map[routeKey]*netlink.Route
 	claims  map[routeClaim]string // which owner holds a route, across owners
-	dropped int
 }
 
 // vaccess is one virtual-access interface: an XFRM interface.
@@ -155,7 +154,7 @@ func newBackend(h netlinkHandle, opts Options) (*Backend, error) {
 	}
 	b := &Backend{
 		h: h, log: opts.Logger, now: opts.Now,
-		events:  make(chan dataplane.Event, EventBuffer),
+		events:  dataplane.NewEventQueue(EventBuffer),
 		done:    make(chan struct{}),
 		ifaces:  map[string]*vaccess{},
 		byLinux: map[string]*vaccess{},
@@ -183,7 +182,7 @@ func newBackend(h netlinkHandle, opts Options) (*Backend, error) {
 func (b *Backend) Name() string { return "xfrm" }
 
 // Events delivers soft and hard expiries. It is closed by Close.
-func (b *Backend) Events() <-chan dataplane.Event { return b.events }
+func (b *Backend) Events() <-chan dataplane.Event { return b.events.C() }
 
 func closedErr(op string) error { return fmt.Errorf("xfrm: %s: %w", op, dataplane.ErrClosed) }
 
@@ -885,7 +884,7 @@ func (b *Backend) Close() error {
 	clear(b.vrfs)
 	clear(b.slots)
 	b.h.Close()
-	close(b.events)
+	b.events.Close()
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("xfrm: close: %w", err)
 	}

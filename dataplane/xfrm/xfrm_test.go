@@ -6,42 +6,18 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-vpn/gatehouse/dataplane"
+	"github.com/gatehouse-vpn/gatehouse/internal/golden"
 	"github.com/gatehouse-vpn/gatehouse/services/ike/suite"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs (run go test -update to accept):\n--- got\n%s--- want\n%s", path, got, want)
-	}
-}
 
 // marker is key material that must never reach the request log, as bytes
 // or as hex.
@@ -123,8 +99,8 @@ func TestGoldenGlobalSessions(t *testing.T) {
 	must(t, b.SetRoutes("", "Virtual-Access2", []dataplane.Route{hostRoute("10.10.0.6", "Virtual-Access2")}))
 	log := r.Log()
 	checkNoKeys(t, log)
-	golden(t, "global.golden", log)
-	golden(t, "global-kernel.golden", r.dump())
+	golden.Check(t, "testdata/global.golden", log)
+	golden.Check(t, "testdata/global-kernel.golden", r.dump())
 }
 
 func TestGoldenVRFSession(t *testing.T) {
@@ -140,8 +116,8 @@ func TestGoldenVRFSession(t *testing.T) {
 	}))
 	spec.MTU = 1300
 	must(t, b.EnsureInterface(spec))
-	golden(t, "vrf.golden", r.Log())
-	golden(t, "vrf-kernel.golden", r.dump())
+	golden.Check(t, "testdata/vrf.golden", r.Log())
+	golden.Check(t, "testdata/vrf-kernel.golden", r.dump())
 }
 
 func TestGoldenRekey(t *testing.T) {
@@ -161,8 +137,8 @@ func TestGoldenRekey(t *testing.T) {
 	moved.Replaces = &next.ID
 	must(t, b.InstallSA(moved))
 	must(t, b.RemoveSA(next.ID))
-	golden(t, "rekey.golden", strings.Join(r.log[mark:], "\n")+"\n")
-	golden(t, "rekey-kernel.golden", r.dump())
+	golden.Check(t, "testdata/rekey.golden", strings.Join(r.log[mark:], "\n")+"\n")
+	golden.Check(t, "testdata/rekey-kernel.golden", r.dump())
 }
 
 func TestGoldenRemoveEverything(t *testing.T) {
@@ -183,7 +159,7 @@ func TestGoldenRemoveEverything(t *testing.T) {
 		must(t, b.SetRoutes(s.vrf, s.iface, nil))
 		must(t, b.RemoveInterface(s.iface))
 	}
-	golden(t, "remove.golden", strings.Join(r.log[mark:], "\n")+"\n")
+	golden.Check(t, "testdata/remove.golden", strings.Join(r.log[mark:], "\n")+"\n")
 	if got := r.dump(); got != "\n" {
 		t.Errorf("kernel still holds:\n%s", got)
 	}
@@ -202,7 +178,7 @@ func TestGoldenClose(t *testing.T) {
 	mark := len(r.log)
 	must(t, b.Close())
 	must(t, b.Close()) // again: nothing
-	golden(t, "close.golden", strings.Join(r.log[mark:], "\n")+"\n")
+	golden.Check(t, "testdata/close.golden", strings.Join(r.log[mark:], "\n")+"\n")
 	if got := r.dump(); got != "\n" {
 		t.Errorf("kernel still holds:\n%s", got)
 	}
@@ -246,8 +222,8 @@ func TestGoldenLeftovers(t *testing.T) {
 	b, err := newBackend(r, Options{})
 	must(t, err)
 	defer b.Close()
-	golden(t, "leftovers.golden", r.Log())
-	golden(t, "leftovers-kernel.golden", r.dump())
+	golden.Check(t, "testdata/leftovers.golden", r.Log())
+	golden.Check(t, "testdata/leftovers-kernel.golden", r.dump())
 }
 
 func TestDumpInterruptedTooOften(t *testing.T) {
@@ -370,7 +346,7 @@ func TestFailedInstallLeavesNothing(t *testing.T) {
 	if _, ok := b.sas[dataplane.SAID{SPI: 0x21}]; ok {
 		t.Error("failed SA recorded")
 	}
-	golden(t, "failed-install.golden", strings.Join(r.log[mark:], "\n")+"\n")
+	golden.Check(t, "testdata/failed-install.golden", strings.Join(r.log[mark:], "\n")+"\n")
 }
 
 func TestCounters(t *testing.T) {

@@ -2,29 +2,13 @@ package session
 
 import (
 	"bytes"
-	"flag"
 	"net/netip"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse-vpn/gatehouse/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files that are not seed records")
-
-// checkGolden compares got with testdata/name, or rewrites the file under
-// -update. Only renderings not taken from a seed use it: seed goldens are
-// checked by TestGoldensAreSeed and never rewritten.
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile("testdata/"+name, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	diff(t, name, got, golden(t, name))
-}
 
 // childGCM is a FlexVPN remote-access client behind NAT on Virtual-Access1.
 func childGCM() ChildSA {
@@ -90,8 +74,8 @@ func renderIPsec(t *testing.T, sas []ChildSA, f IPsecSAFilter) string {
 
 func TestIPsecSA(t *testing.T) {
 	all := append(rekeyed(), childGRE())
-	checkGolden(t, "ipsec_sa.golden", renderIPsec(t, all, IPsecSAFilter{}))
-	checkGolden(t, "ipsec_sa_detail.golden", renderIPsec(t, []ChildSA{childGRE()}, IPsecSAFilter{Detail: true}))
+	golden.Check(t, "testdata/ipsec_sa.golden", renderIPsec(t, all, IPsecSAFilter{}))
+	golden.Check(t, "testdata/ipsec_sa_detail.golden", renderIPsec(t, []ChildSA{childGRE()}, IPsecSAFilter{Detail: true}))
 }
 
 func TestIPsecSAFilters(t *testing.T) {
@@ -159,7 +143,7 @@ func TestIKEv2Session(t *testing.T) {
 		if detail {
 			name = "ikev2_session_detail.golden"
 		}
-		checkGolden(t, name, buf.String())
+		golden.Check(t, "testdata/"+name, buf.String())
 	}
 	var buf bytes.Buffer
 	if err := RenderIKEv2Session(&buf, nil, false); err != nil {
@@ -221,7 +205,7 @@ func TestIKEv2Stats(t *testing.T) {
 	if err := RenderIKEv2Stats(&buf, ikev2StatsSample()); err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "ikev2_stats.golden", buf.String())
+	golden.Check(t, "testdata/ikev2_stats.golden", buf.String())
 	var zero bytes.Buffer
 	if err := RenderIKEv2Stats(&zero, IKEv2Stats{}); err != nil {
 		t.Fatal(err)
@@ -237,5 +221,5 @@ func TestIKEv2StatsReconnectSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	diff(t, "ikev2_stats_reconnect_1446.golden", buf.String(), golden(t, "ikev2_stats_reconnect_1446.golden"))
+	diff(t, "ikev2_stats_reconnect_1446.golden", buf.String(), seedRecord(t, "ikev2_stats_reconnect_1446.golden"))
 }

@@ -3,7 +3,6 @@ package vtemplate
 import (
 	"errors"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -501,60 +500,14 @@ func number(w []string, lo, hi int64) (int64, error) {
 	return n, nil
 }
 
-// ifTypes are the IOS interface types a name may abbreviate: the same
-// list and rules as modes.CanonicalIfName, which this package cannot
-// import (modes imports it); a test checks that the two agree.
-var ifTypes = []string{
-	"Ethernet", "FastEthernet", "GigabitEthernet", "TenGigabitEthernet",
-	"Loopback", "Tunnel", "Virtual-Template", "Virtual-Access",
-}
-
-var (
-	linuxNameRe = regexp.MustCompile(`^(eth|tun|tap|veth|ens|enp|eno|wlan|br|bond|dummy|vxlan|wg)\d+(\.\d+)?$`)
-	ifNumberRe  = regexp.MustCompile(`^\d+(/\d+)*(\.\d+)?$`)
-	ifSplitRe   = regexp.MustCompile(`^([A-Za-z-]+)(\d.*)$`)
-	linuxIfRe   = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,15}$`)
-)
-
-// canonicalIfName expands an IOS interface name ("e0/0" to
-// "Ethernet0/0"); other names (Linux links) come back as they are.
-func canonicalIfName(name string) (string, bool) {
-	if linuxNameRe.MatchString(name) {
-		return name, false
-	}
-	m := ifSplitRe.FindStringSubmatch(name)
-	if m == nil || !ifNumberRe.MatchString(m[2]) {
-		return name, false
-	}
-	prefix := strings.ToLower(m[1])
-	found := ""
-	for _, t := range ifTypes {
-		lt := strings.ToLower(t)
-		if !strings.HasPrefix(lt, prefix) {
-			continue
-		}
-		if lt == prefix {
-			return t + m[2], true
-		}
-		if found != "" {
-			return name, false
-		}
-		found = t
-	}
-	if found == "" {
-		return name, false
-	}
-	return found + m[2], true
-}
-
 // ifName is the interface an "unnumbered" or "tunnel source" names, in
 // one word ("Ethernet0/0", "e0/0", "eth0").
 func ifName(w []string) (string, bool) {
 	if len(w) != 1 {
 		return "", false
 	}
-	name, ios := canonicalIfName(w[0])
-	if !ios && !linuxIfRe.MatchString(name) {
+	name, ios := schema.CanonicalIfName(w[0])
+	if !ios && !schema.IsLinuxIfName(name) {
 		return "", false
 	}
 	return name, true

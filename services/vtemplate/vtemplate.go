@@ -109,6 +109,7 @@ type Service struct {
 	active    map[int]int // template number -> live clones
 	nums      numbers
 	templates map[int]cachedTemplate
+	acls      map[string]cachedACL // compiled access lists by name
 
 	// debugMu keeps the debug lines of one clone together when several
 	// clone at once (only taken when the debug flag is on).
@@ -137,7 +138,7 @@ type cachedTemplate struct {
 // be nil (no data plane: nothing is programmed; no debug output).
 func New(db *configdb.DB, dp dataplane.Dataplane, debug *logging.Debug) *Service {
 	return &Service{db: db, dp: dp, debug: debug, now: time.Now,
-		byName: map[string]*entry{}, active: map[int]int{}, templates: map[int]cachedTemplate{}}
+		byName: map[string]*entry{}, active: map[int]int{}, templates: map[int]cachedTemplate{}, acls: map[string]cachedACL{}}
 }
 
 // Name is the IOS name of virtual-access interface n.
@@ -345,6 +346,7 @@ func (s *Service) ensure(spec dataplane.InterfaceSpec) error {
 	if s.dp == nil {
 		return nil
 	}
+	spec.InFilter, spec.OutFilter = s.accessList(spec.InACL), s.accessList(spec.OutACL)
 	if err := s.dp.EnsureInterface(spec); err != nil {
 		return fmt.Errorf("vtemplate: %s: %w", spec.Name, err)
 	}

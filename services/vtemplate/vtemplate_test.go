@@ -3,10 +3,8 @@ package vtemplate_test
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -17,14 +15,14 @@ import (
 
 	"github.com/gatehouse-vpn/gatehouse/cli"
 	"github.com/gatehouse-vpn/gatehouse/configdb"
+	"github.com/gatehouse-vpn/gatehouse/configdb/schema"
 	"github.com/gatehouse-vpn/gatehouse/dataplane"
 	"github.com/gatehouse-vpn/gatehouse/dataplane/fake"
+	"github.com/gatehouse-vpn/gatehouse/internal/golden"
 	"github.com/gatehouse-vpn/gatehouse/modes"
 	"github.com/gatehouse-vpn/gatehouse/services/logging"
 	"github.com/gatehouse-vpn/gatehouse/services/vtemplate"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // seedConfig is the virtual-template of seed 001:776-779 and the
 // interface it borrows its address from.
@@ -105,23 +103,6 @@ func (b *box) debugLines() func() string {
 	}
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", name, got, want)
-	}
-}
-
 var (
 	local  = netip.MustParseAddr("172.16.1.2")
 	remote = netip.MustParseAddr("172.16.1.1")
@@ -170,7 +151,7 @@ VT[Vi1]:end
 	if len(va.Rejected) != 0 {
 		t.Errorf("rejected: %v", va.Rejected)
 	}
-	golden(t, "seed-clone.state", b.dp.State())
+	golden.Check(t, "testdata/seed-clone.state", b.dp.State())
 	out, failed := b.try(t, "show derived-config interface virtual-access 1\n"+
 		"show interfaces virtual-access 1 | include protocol/transport\n"+
 		"show vtemplate 1\n"+
@@ -180,7 +161,7 @@ VT[Vi1]:end
 	if failed != 1 {
 		t.Errorf("%d lines failed, want the locked template only", failed)
 	}
-	golden(t, "seed-clone.show", out)
+	golden.Check(t, "testdata/seed-clone.show", out)
 }
 
 // TestGroupOverride: with "aaa authorization group override" the group's
@@ -198,7 +179,7 @@ func TestGroupOverride(t *testing.T) {
 	if va.Spec.MTU != 1000 || va.Config.Tunnel.Key != 1 {
 		t.Errorf("group override: mtu %d key %d, want 1000 and 1", va.Spec.MTU, va.Config.Tunnel.Key)
 	}
-	golden(t, "group-override.debug", debug())
+	golden.Check(t, "testdata/group-override.debug", debug())
 }
 
 // TestServicePolicyNotOverwritten: a clone's later layer cannot replace an
@@ -263,10 +244,10 @@ VT[Vi1]:end
 	if got.Spec.InACL != "Virtual-Access1#2601" || got.Spec.OutACL != "Virtual-Access1#2602" {
 		t.Errorf("spec ACLs: %+v", got.Spec)
 	}
-	golden(t, "coa-acl.show", before+b.run(t, "show ip interface virtual-access 1 | include access\n"+
+	golden.Check(t, "testdata/coa-acl.show", before+b.run(t, "show ip interface virtual-access 1 | include access\n"+
 		"show ip interface virtual-access 1\n"+
 		"show derived-config interface Virtual-Access1"))
-	golden(t, "coa-acl.calls", strings.Join(b.dp.Calls(), "\n")+"\n")
+	golden.Check(t, "testdata/coa-acl.calls", strings.Join(b.dp.Calls(), "\n")+"\n")
 }
 
 // TestReapplyAllOrNothing: a CoA line IOS would refuse fails the whole
@@ -501,7 +482,7 @@ func TestUnmodelledLines(t *testing.T) {
 	if !slices.Equal(va.Rejected, want) {
 		t.Errorf("rejected: %q", va.Rejected)
 	}
-	golden(t, "unmodelled.show", b.run(t, "show derived-config interface virtual-access 1"))
+	golden.Check(t, "testdata/unmodelled.show", b.run(t, "show derived-config interface virtual-access 1"))
 }
 
 // TestShowWithoutService: with no vtemplate service the commands answer
@@ -514,7 +495,7 @@ func TestShowWithoutService(t *testing.T) {
 	if failed != 4 {
 		t.Errorf("%d failed:\n%s", failed, out)
 	}
-	golden(t, "no-service.show", out)
+	golden.Check(t, "testdata/no-service.show", out)
 }
 
 // TestShowAll: "show interfaces" and "show ip interface brief" list the
@@ -533,7 +514,7 @@ func TestShowAll(t *testing.T) {
 	out := b.run(t, "show ip interface brief | include ^(Interface|Ethernet0/0|Virtual)\n"+
 		"show interfaces | begin Virtual-Access1\n"+
 		"show ip interface virtual-access 2")
-	golden(t, "show-all.show", out)
+	golden.Check(t, "testdata/show-all.show", out)
 }
 
 // TestConcurrentCloneRemove: hundreds of sessions come and go at once;
@@ -632,16 +613,32 @@ func BenchmarkClone(b *testing.B) {
 	}
 }
 
-// TestCanonicalIfNameAgrees: the service expands interface names in
-// interface-config lines exactly as the CLI does in configuration.
-func TestCanonicalIfNameAgrees(t *testing.T) {
+// TestIfNamesAgree: the service reads the interface names of AAA's
+// interface-config lines exactly as the CLI reads them in configuration:
+// it accepts the same names and stores the same canonical form.
+func TestIfNamesAgree(t *testing.T) {
+	b := newBox(t, seedConfig)
 	for _, name := range []string{"e0/0", "Ethernet0/0", "eth0", "eth0.100", "gi0/1", "Gig1/0/1", "lo0", "Loopback1", "l0",
-		"t1", "tu1", "vi1", "virtual-a1", "virtual-t1", "Virtual-Template2", "v1", "fa0/1", "f0/1", "te1/1", "x1", "ens3",
-		"E0/0.10", "lo", "Loopback", "Loopback0/1/2", "1", "", "veth12", "e0/", "br0", "dummy7"} {
-		got, gotIOS := vtemplate.CanonicalIfName(name)
-		want, wantIOS := modes.CanonicalIfName(name)
-		if got != want || gotIOS != wantIOS {
-			t.Errorf("%q: vtemplate %q %v, modes %q %v", name, got, gotIOS, want, wantIOS)
+		"t1", "tu1", "vi7", "virtual-a7", "virtual-t1", "Virtual-Template2", "v1", "fa0/1", "f0/1", "te1/1", "x1", "ens3",
+		"E0/0.10", "lo", "Loopback", "Loopback0/1/2", "1", "veth12", "e0/", "br0", "dummy7", "eth0:1", "sixteen-chars-xx"} {
+		_, failed := b.try(t, "configure terminal\ninterface Virtual-Template9 type tunnel\nno ip unnumbered\nip unnumbered "+name+"\nend")
+		var tmpl schema.Interface
+		if err := b.db.View(func(tx *configdb.ReadTx) error {
+			_, err := tx.GetJSON(schema.KindInterface, "Virtual-Template9", &tmpl)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		r := seedRequest()
+		r.User = []string{"ip unnumbered " + name}
+		va, err := b.s.Clone(r)
+		if err != nil {
+			t.Fatalf("%q: %v", name, err)
+		}
+		b.s.Remove(va.Name)
+		cliOK, serviceOK := failed == 0, len(va.Rejected) == 0
+		if cliOK != serviceOK || cliOK && tmpl.IPUnnumbered != va.Config.IPUnnumbered {
+			t.Errorf("%q: CLI accepted %v as %q, service accepted %v as %q", name, cliOK, tmpl.IPUnnumbered, serviceOK, va.Config.IPUnnumbered)
 		}
 	}
 }
@@ -667,5 +664,5 @@ interface Virtual-Template1
 	if err := b.s.Reapply(va.Name, []string{"service-policy input Input-QoS-policy-2", "service-policy output Output-QoS-policy-2"}); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "coa-qos.show", debug()+before+b.run(t, "show derived-config interface virtual-access 1"))
+	golden.Check(t, "testdata/coa-qos.show", debug()+before+b.run(t, "show derived-config interface virtual-access 1"))
 }

@@ -6,21 +6,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/hex"
-	"strings"
 	"sync"
-	"testing"
 )
-
-// unhex decodes hex written with spaces or line breaks, as the RFCs print it.
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
-	if err != nil {
-		t.Fatalf("bad hex in test vector: %v", err)
-	}
-	return b
-}
 
 // testKeys are generated once: RSA generation is slow and the tests only
 // need keys that differ from each other, not fixed ones.

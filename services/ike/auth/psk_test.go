@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"testing"
 
+	"github.com/gatehouse-vpn/gatehouse/internal/testvec"
 	"github.com/gatehouse-vpn/gatehouse/services/ike/suite"
 	"github.com/gatehouse-vpn/gatehouse/services/ike/wire"
 )
@@ -48,7 +49,7 @@ func prfSHA256(t *testing.T) *suite.PRF {
 func TestHMACHelperRFC4231(t *testing.T) {
 	// RFC 4231 test case 2, so the hand-rolled HMAC is itself checked.
 	got := hmacSHA256([]byte("Jefe"), []byte("what do ya want for nothing?"))
-	want := unhex(t, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+	want := testvec.Unhex(t, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
 	if !bytes.Equal(got, want) {
 		t.Fatalf("hmacSHA256 = %x, want %x", got, want)
 	}

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/gatehouse-vpn/gatehouse/internal/testvec"
 	"github.com/gatehouse-vpn/gatehouse/services/ike/wire"
 )
 
@@ -71,7 +72,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 			pub := tc.key.Public()
 			if method == wire.AuthDigitalSignature {
 				id, sig := splitDigital(t, data)
-				if got := unhex(t, tc.algID); !bytes.Equal(id, got) {
+				if got := testvec.Unhex(t, tc.algID); !bytes.Equal(id, got) {
 					t.Fatalf("AlgorithmIdentifier %x, want %x", id, got)
 				}
 				checkIndependently(t, pub, tc.algID, tc.hash, sig, signed)
@@ -199,7 +200,7 @@ func TestAlgorithmIdentifierKnownAnswers(t *testing.T) {
 		{sigAlg{schemePSS, wire.HashSHA2_256}, pssSHA256AlgID},
 	}
 	for _, tc := range cases {
-		want := unhex(t, tc.want)
+		want := testvec.Unhex(t, tc.want)
 		got, err := encodeAlgID(tc.alg)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.alg, err)
@@ -244,7 +245,7 @@ func TestParseAlgorithmIdentifierRejects(t *testing.T) {
 			"a11c 301a 06092a864886f70d010108 300d 0609608648016503040201 0500 a203 020120 a303 020102",
 	}
 	for name, h := range cases {
-		if alg, err := parseAlgID(unhex(t, h)); err == nil {
+		if alg, err := parseAlgID(testvec.Unhex(t, h)); err == nil {
 			t.Errorf("%s: parsed as %s, want error", name, alg)
 		}
 	}
@@ -294,16 +295,16 @@ func TestSignRefuses(t *testing.T) {
 // message "sample"): the private key, public key and deterministic
 // signature (r, s) are the RFC's.
 func TestECDSAKnownAnswer(t *testing.T) {
-	d := unhex(t, "C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721")
+	d := testvec.Unhex(t, "C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721")
 	key, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if x := key.X.FillBytes(make([]byte, 32)); !bytes.Equal(x, unhex(t, "60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6")) {
+	if x := key.X.FillBytes(make([]byte, 32)); !bytes.Equal(x, testvec.Unhex(t, "60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6")) {
 		t.Fatalf("public key x = %X", x)
 	}
 	signed := []byte("sample")
-	rs := unhex(t, "EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716"+
+	rs := testvec.Unhex(t, "EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716"+
 		"F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8")
 
 	if err := Verify(&key.PublicKey, wire.AuthECDSASHA256P256, rs, signed, nil); err != nil {
@@ -354,7 +355,7 @@ func TestVerifySHA1OnlyWhenAllowed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := unhex(t, "300d06092a864886f70d0101050500")
+	id := testvec.Unhex(t, "300d06092a864886f70d0101050500")
 	data := append(append([]byte{byte(len(id))}, id...), sig...)
 	if err := Verify(&k.rsa.PublicKey, wire.AuthDigitalSignature, data, signed, nil); !errors.Is(err, ErrAuthFailed) {
 		t.Errorf("sha1WithRSAEncryption accepted by default: %v", err)
@@ -384,7 +385,7 @@ func TestVerifyMalformed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rsa14 := append(unhex(t, "0f 300d06092a864886f70d01010b0500"), rsaSig...)
+	rsa14 := append(testvec.Unhex(t, "0f 300d06092a864886f70d01010b0500"), rsaSig...)
 
 	cases := []struct {
 		name   string
@@ -453,18 +454,18 @@ func TestHashAlgorithmsNotify(t *testing.T) {
 		t.Fatal("SupportedHashes returned shared storage")
 	}
 	data := EncodeHashAlgorithms(SupportedHashes())
-	if want := unhex(t, "0002 0003 0004"); !bytes.Equal(data, want) {
+	if want := testvec.Unhex(t, "0002 0003 0004"); !bytes.Equal(data, want) {
 		t.Fatalf("Encode = %x, want %x", data, want)
 	}
 	// strongSwan's announcement: SHA1, SHA2-256/384/512, Identity.
-	got, err := DecodeHashAlgorithms(unhex(t, "0001 0002 0003 0004 0005"))
+	got, err := DecodeHashAlgorithms(testvec.Unhex(t, "0001 0002 0003 0004 0005"))
 	if err != nil || !slices.Equal(got, []wire.HashAlgorithm{1, 2, 3, 4, 5}) {
 		t.Fatalf("Decode = %v, %v", got, err)
 	}
 	if got, err := DecodeHashAlgorithms(nil); err != nil || len(got) != 0 {
 		t.Fatalf("Decode(empty) = %v, %v", got, err)
 	}
-	if _, err := DecodeHashAlgorithms(unhex(t, "0002 00")); err == nil {
+	if _, err := DecodeHashAlgorithms(testvec.Unhex(t, "0002 00")); err == nil {
 		t.Fatal("odd length accepted")
 	}
 }

@@ -57,7 +57,7 @@ func BenchmarkVsStrongSwan(b *testing.B) {
 			return
 		}
 		topo := NewTopology(b, TopologyOptions{})
-		gw := StartGatehouse(b, topo.Headend, BenchGatehouseConfig)
+		gw := StartGatehouseWith(b, topo.Headend, BenchGatehouseConfig, GatehouseOptions{Dataplane: benchDataplane()})
 		pid, err := ResponderPID(topo.Headend)
 		if err != nil {
 			b.Fatal(err)
@@ -217,4 +217,14 @@ func BenchmarkSessionMemory(b *testing.B) {
 			f.Close()
 		}
 	}
+}
+
+// benchDataplane is the daemon's --dataplane in the comparison:
+// GATEHOUSE_BENCH_DATAPLANE, or userspace (the backend that forwards on
+// this kernel, so that the handshake figures include its per-session cost).
+func benchDataplane() string {
+	if d := os.Getenv("GATEHOUSE_BENCH_DATAPLANE"); d != "" {
+		return d
+	}
+	return "userspace"
 }

@@ -253,3 +253,40 @@ func TestStrongSwanVRFsStayApart(t *testing.T) {
 		t.Errorf("derived config:\n%s", out)
 	}
 }
+
+// Data plane scenario 4: an access list on the template lets the client
+// reach the host and nothing else behind the head-end; what it drops is
+// counted on the virtual-access interface.
+func TestStrongSwanTemplateACL(t *testing.T) {
+	RequirePeers(t)
+	topo := NewTopology(t, TopologyOptions{Host: true})
+	config := flexServer + `ip access-list extended CLIENT-IN
+ permit icmp any host 172.16.0.2
+ deny   ip any any
+interface Virtual-Template1 type tunnel
+ ip access-group CLIENT-IN in
+`
+	gw := StartGatehouseWith(t, topo.Headend, config, GatehouseOptions{Dataplane: "userspace"})
+	client := StartCharon(t, topo.Client(), CharonOptions{})
+	if err := client.Load(pingClient("gw", "alice.example.com")); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Initiate("gw", 10*time.Second); err != nil {
+		t.Fatalf("%v\n%s", err, client.LogTail(40))
+	}
+	if n := ping(t, topo.Client(), HostAddr.String(), 3); n != 3 {
+		t.Errorf("permitted host: %d of 3 replies", n)
+	}
+	if n := ping(t, topo.Client(), "172.16.0.99", 3); n != 0 {
+		t.Errorf("denied address: %d replies", n)
+	}
+	out := gw.Show("show interfaces virtual-access 1")
+	for _, want := range []string{"3 packets dropped by access lists", "6 packets input"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show interfaces virtual-access 1 lacks %q:\n%s", want, out)
+		}
+	}
+	if out := gw.Show("show ip interface virtual-access 1"); !strings.Contains(out, "Inbound  access list is CLIENT-IN") {
+		t.Errorf("show ip interface virtual-access 1:\n%s", out)
+	}
+}

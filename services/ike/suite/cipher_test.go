@@ -9,6 +9,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"testing"
+
+	"github.com/gatehouse-vpn/gatehouse/internal/testvec"
 )
 
 var cipherSuites = []struct {
@@ -41,9 +43,9 @@ func newTestCipher(t testing.TB, tr Transforms) Cipher {
 // 5282 and RFC 7634 do, so Open sees them as SK payloads. The plaintexts'
 // last bytes then read as pad lengths, which Open strips.
 func TestAEADKnownAnswers(t *testing.T) {
-	gcmP := unhex(t, `d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72
+	gcmP := testvec.Unhex(t, `d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72
 		1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39`)
-	gcmA := unhex(t, "feedfacedeadbeeffeedfacedeadbeefabaddad2")
+	gcmA := testvec.Unhex(t, "feedfacedeadbeeffeedfacedeadbeefabaddad2")
 	chachaP := []byte("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.")
 	for _, tc := range []struct {
 		name          string
@@ -62,23 +64,23 @@ func TestAEADKnownAnswers(t *testing.T) {
 			 8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662`, "76fc6ece0f4e1768cddf8853bb2d551b"},
 		{"RFC 8439 2.8.2", Transforms{Encr: EncrChaCha20Poly1305},
 			"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f", "07000000", "4041424344454647",
-			unhex(t, "50515253c0c1c2c3c4c5c6c7"), chachaP,
+			testvec.Unhex(t, "50515253c0c1c2c3c4c5c6c7"), chachaP,
 			`d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d6
 			 3dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b36
 			 92ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc
 			 3ff4def08e4b7a9de576d26586cec64b6116`, "1ae10b594f09e26a7e902ecbd0600691"},
 	} {
-		c, err := NewCipher(tc.tr, append(unhex(t, tc.key), unhex(t, tc.salt)...), nil)
+		c, err := NewCipher(tc.tr, append(testvec.Unhex(t, tc.key), testvec.Unhex(t, tc.salt)...), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		body := bytes.Join([][]byte{unhex(t, tc.iv), unhex(t, tc.ct), unhex(t, tc.tag)}, nil)
+		body := bytes.Join([][]byte{testvec.Unhex(t, tc.iv), testvec.Unhex(t, tc.ct), testvec.Unhex(t, tc.tag)}, nil)
 		got, err := c.Open(nil, tc.aad, body)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 		pad := int(tc.pt[len(tc.pt)-1])
-		checkBytes(t, tc.name, got, tc.pt[:len(tc.pt)-pad-1])
+		testvec.CheckBytes(t, tc.name, got, tc.pt[:len(tc.pt)-pad-1])
 		body[len(body)-1] ^= 1
 		if _, err := c.Open(nil, tc.aad, body); !errors.Is(err, ErrAuth) {
 			t.Errorf("%s: tampered tag: err = %v", tc.name, err)
@@ -106,20 +108,20 @@ func TestBlockCipherKnownAnswers(t *testing.T) {
 			"5468652071756663 6b2062726f776e20 666f78206a756d70",
 			"A826FD8CE53B855F CCE21C8112256FE6 68D5C05DD9B6B900"},
 	} {
-		c, err := NewCipher(tc.tr, unhex(t, tc.key), make([]byte, 20))
+		c, err := NewCipher(tc.tr, testvec.Unhex(t, tc.key), make([]byte, 20))
 		if err != nil {
 			t.Fatal(err)
 		}
 		b := c.(*cbcCipher).block
-		pt, got := unhex(t, tc.pt), make([]byte, len(unhex(t, tc.pt)))
+		pt, got := testvec.Unhex(t, tc.pt), make([]byte, len(testvec.Unhex(t, tc.pt)))
 		if tc.iv == "" {
 			for i := 0; i < len(pt); i += b.BlockSize() {
 				b.Encrypt(got[i:], pt[i:])
 			}
 		} else {
-			cipher.NewCBCEncrypter(b, unhex(t, tc.iv)).CryptBlocks(got, pt)
+			cipher.NewCBCEncrypter(b, testvec.Unhex(t, tc.iv)).CryptBlocks(got, pt)
 		}
-		checkBytes(t, tc.name, got, unhex(t, tc.ct))
+		testvec.CheckBytes(t, tc.name, got, testvec.Unhex(t, tc.ct))
 	}
 }
 
@@ -144,7 +146,7 @@ func TestCBCFraming(t *testing.T) {
 	m.Write(iv)
 	m.Write(ct)
 	want := bytes.Join([][]byte{iv, ct, m.Sum(nil)[:16]}, nil)
-	checkBytes(t, "sealed", got, want)
+	testvec.CheckBytes(t, "sealed", got, want)
 	if c.SealedLen(len(pt)) != len(got) {
 		t.Errorf("SealedLen %d, Seal wrote %d", c.SealedLen(len(pt)), len(got))
 	}
@@ -279,7 +281,7 @@ func TestIntegrityKnownAnswers(t *testing.T) {
 		{"RFC 4868 AUTH256-1", IntegHMACSHA2256128, bytes.Repeat([]byte{0x0b}, 32), hiThere, "198a607eb44bfbc69903a0f1cf2bbdc5"},
 		{"RFC 4868 AUTH256-2", IntegHMACSHA2256128, jefe(32), whatDoYa, "167f928588c5cc2eef8e3093caa0e87c"},
 		{"RFC 4868 AUTH256-3", IntegHMACSHA2256128, bytes.Repeat([]byte{0xaa}, 32), dd50, "cdcb1220d1ecccea91e53aba3092f962"},
-		{"RFC 4868 AUTH256-4", IntegHMACSHA2256128, unhex(t, "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"), cd50,
+		{"RFC 4868 AUTH256-4", IntegHMACSHA2256128, testvec.Unhex(t, "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"), cd50,
 			"372efcf9b40b35c2115b1346903d2ef4"},
 
 		{"RFC 4868 AUTH384-1", IntegHMACSHA2384192, bytes.Repeat([]byte{0x0b}, 48), hiThere, "b6a8d5636f5c6a7224f9977dcf7ee6c7fb6d0c48cbdee973"},
@@ -297,7 +299,7 @@ func TestIntegrityKnownAnswers(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		checkBytes(t, tc.name, c.(*cbcCipher).icv(tc.data[:5], tc.data[5:]), unhex(t, tc.want))
+		testvec.CheckBytes(t, tc.name, c.(*cbcCipher).icv(tc.data[:5], tc.data[5:]), testvec.Unhex(t, tc.want))
 	}
 }
 
@@ -344,23 +346,23 @@ func TestCBCSealKnownAnswers(t *testing.T) {
 			"5468652071756663", "A826FD8CE53B855F"},
 	} {
 		ak, _ := tc.tr.IntegKeyLen()
-		c, err := NewCipher(tc.tr, unhex(t, tc.key), bytes.Repeat([]byte{0x5a}, ak))
+		c, err := NewCipher(tc.tr, testvec.Unhex(t, tc.key), bytes.Repeat([]byte{0x5a}, ak))
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		iv, pt, want := unhex(t, tc.iv), unhex(t, tc.pt), unhex(t, tc.ct)
+		iv, pt, want := testvec.Unhex(t, tc.iv), testvec.Unhex(t, tc.pt), testvec.Unhex(t, tc.ct)
 		aad := []byte("ike header + sk header")
 		body, err := c.Seal(nil, aad, pt, &fixedReader{bytes.Clone(iv)})
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		checkBytes(t, tc.name+" IV", body[:len(iv)], iv)
-		checkBytes(t, tc.name+" ciphertext", body[len(iv):len(iv)+len(want)], want)
+		testvec.CheckBytes(t, tc.name+" IV", body[:len(iv)], iv)
+		testvec.CheckBytes(t, tc.name+" ciphertext", body[len(iv):len(iv)+len(want)], want)
 		got, err := c.Open(nil, aad, body)
 		if err != nil {
 			t.Fatalf("%s: open: %v", tc.name, err)
 		}
-		checkBytes(t, tc.name+" opened", got, pt)
+		testvec.CheckBytes(t, tc.name+" opened", got, pt)
 	}
 }
 
@@ -388,13 +390,13 @@ func TestGCMSealKnownAnswers(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		want := bytes.Join([][]byte{make([]byte, 8), unhex(t, tc.ct), unhex(t, tc.tg)}, nil)
-		checkBytes(t, tc.name, body, want)
+		want := bytes.Join([][]byte{make([]byte, 8), testvec.Unhex(t, tc.ct), testvec.Unhex(t, tc.tg)}, nil)
+		testvec.CheckBytes(t, tc.name, body, want)
 		got, err := c.Open(nil, nil, want)
 		if err != nil {
 			t.Fatalf("%s: open: %v", tc.name, err)
 		}
-		checkBytes(t, tc.name+" opened", got, payload)
+		testvec.CheckBytes(t, tc.name+" opened", got, payload)
 	}
 }
 
@@ -405,9 +407,9 @@ func TestGCMSealKnownAnswers(t *testing.T) {
 // prefix of the body after the IV. This pins Seal's nonce and key use; Open
 // is checked against the full vectors in TestAEADKnownAnswers.
 func TestAEADSealCiphertextKnownAnswers(t *testing.T) {
-	gcmP := unhex(t, `d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72
+	gcmP := testvec.Unhex(t, `d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72
 		1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39`)
-	gcmA := unhex(t, "feedfacedeadbeeffeedfacedeadbeefabaddad2")
+	gcmA := testvec.Unhex(t, "feedfacedeadbeeffeedfacedeadbeefabaddad2")
 	chachaP := []byte("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.")
 	for _, tc := range []struct {
 		name          string
@@ -426,23 +428,23 @@ func TestAEADSealCiphertextKnownAnswers(t *testing.T) {
 			 8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662`},
 		{"RFC 8439 2.8.2", Transforms{Encr: EncrChaCha20Poly1305},
 			"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f", "07000000", "4041424344454647",
-			unhex(t, "50515253c0c1c2c3c4c5c6c7"), chachaP,
+			testvec.Unhex(t, "50515253c0c1c2c3c4c5c6c7"), chachaP,
 			`d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d6
 			 3dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b36
 			 92ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc
 			 3ff4def08e4b7a9de576d26586cec64b6116`},
 	} {
-		c, err := NewCipher(tc.tr, append(unhex(t, tc.key), unhex(t, tc.salt)...), nil)
+		c, err := NewCipher(tc.tr, append(testvec.Unhex(t, tc.key), testvec.Unhex(t, tc.salt)...), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		iv, want := unhex(t, tc.iv), unhex(t, tc.ct)
+		iv, want := testvec.Unhex(t, tc.iv), testvec.Unhex(t, tc.ct)
 		body, err := c.Seal(nil, tc.aad, tc.pt, &fixedReader{bytes.Clone(iv)})
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		checkBytes(t, tc.name+" IV", body[:len(iv)], iv)
-		checkBytes(t, tc.name+" ciphertext", body[len(iv):len(iv)+len(want)], want)
+		testvec.CheckBytes(t, tc.name+" IV", body[:len(iv)], iv)
+		testvec.CheckBytes(t, tc.name+" ciphertext", body[len(iv):len(iv)+len(want)], want)
 		if got, err := c.Open(nil, tc.aad, body); err != nil || !bytes.Equal(got, tc.pt) {
 			t.Errorf("%s: open: %v", tc.name, err)
 		}

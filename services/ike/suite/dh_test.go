@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math/big"
 	"testing"
+
+	"github.com/gatehouse-vpn/gatehouse/internal/testvec"
 )
 
 // RFC 5903 section 8 (ECP) and RFC 7748 section 6.1 (X25519): given both
@@ -47,16 +49,16 @@ func TestDHKnownAnswers(t *testing.T) {
 			"de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f",
 			"4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"},
 	} {
-		i, err := newDHFromPrivate(tc.group, unhex(t, tc.i))
+		i, err := newDHFromPrivate(tc.group, testvec.Unhex(t, tc.i))
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		r, err := newDHFromPrivate(tc.group, unhex(t, tc.r))
+		r, err := newDHFromPrivate(tc.group, testvec.Unhex(t, tc.r))
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		checkBytes(t, tc.name+" g^i", i.PublicKey(), unhex(t, tc.gi))
-		checkBytes(t, tc.name+" g^r", r.PublicKey(), unhex(t, tc.gr))
+		testvec.CheckBytes(t, tc.name+" g^i", i.PublicKey(), testvec.Unhex(t, tc.gi))
+		testvec.CheckBytes(t, tc.name+" g^r", r.PublicKey(), testvec.Unhex(t, tc.gr))
 		s1, err := i.SharedSecret(r.PublicKey())
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
@@ -65,8 +67,8 @@ func TestDHKnownAnswers(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		checkBytes(t, tc.name+" g^ir (initiator)", s1, unhex(t, tc.gir))
-		checkBytes(t, tc.name+" g^ir (responder)", s2, unhex(t, tc.gir))
+		testvec.CheckBytes(t, tc.name+" g^ir (initiator)", s1, testvec.Unhex(t, tc.gir))
+		testvec.CheckBytes(t, tc.name+" g^ir (responder)", s2, testvec.Unhex(t, tc.gir))
 		if i.Group() != tc.group {
 			t.Errorf("%s: Group() = %d", tc.name, i.Group())
 		}
@@ -118,7 +120,7 @@ func TestDHRejectsBadPeers(t *testing.T) {
 	p := modpGroups[DHModp2048].p
 	pm1 := new(big.Int).Sub(p, big.NewInt(1)).FillBytes(make([]byte, 256))
 	one := big.NewInt(1).FillBytes(make([]byte, 256))
-	offCurve := unhex(t, "DAD0B65394221CF9B051E1FECA5787D098DFE637FC90B9EF945D0C3772581180 5271A0461CDB8252D61F1C456FA3E59AB1F45B33ACCF5F58389E0577B8990BB4")
+	offCurve := testvec.Unhex(t, "DAD0B65394221CF9B051E1FECA5787D098DFE637FC90B9EF945D0C3772581180 5271A0461CDB8252D61F1C456FA3E59AB1F45B33ACCF5F58389E0577B8990BB4")
 	for _, tc := range []struct {
 		name  string
 		group int
@@ -157,8 +159,8 @@ func TestDHRejectsBadPeers(t *testing.T) {
 // modpDH: g^x for a full-size fixed exponent, and the shared secret as
 // 2^(a*b) mod p, padded the same way.
 func TestMODPKnownExponent(t *testing.T) {
-	a := unhex(t, "9f1e4c3b2a5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7")
-	b := unhex(t, "0123456789abcdeffedcba98765432100123456789abcdeffedcba9876543210")
+	a := testvec.Unhex(t, "9f1e4c3b2a5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7")
+	b := testvec.Unhex(t, "0123456789abcdeffedcba98765432100123456789abcdeffedcba9876543210")
 	for _, tc := range []struct{ group, size int }{
 		{DHModp1024, 128}, {DHModp1536, 192}, {DHModp2048, 256}, {DHModp3072, 384}, {DHModp4096, 512},
 	} {
@@ -169,7 +171,7 @@ func TestMODPKnownExponent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkBytes(t, fmt.Sprintf("group %d: 2^%d", tc.group, x), d.PublicKey(), want)
+			testvec.CheckBytes(t, fmt.Sprintf("group %d: 2^%d", tc.group, x), d.PublicKey(), want)
 		}
 
 		p := modpGroups[tc.group].p
@@ -180,12 +182,12 @@ func TestMODPKnownExponent(t *testing.T) {
 			t.Fatal(err)
 		}
 		db, _ := newDHFromPrivate(tc.group, b)
-		checkBytes(t, fmt.Sprintf("group %d: g^a", tc.group), da.PublicKey(), pad(new(big.Int).Exp(big.NewInt(2), ai, p)))
+		testvec.CheckBytes(t, fmt.Sprintf("group %d: g^a", tc.group), da.PublicKey(), pad(new(big.Int).Exp(big.NewInt(2), ai, p)))
 		s, err := da.SharedSecret(db.PublicKey())
 		if err != nil {
 			t.Fatalf("group %d: %v", tc.group, err)
 		}
-		checkBytes(t, fmt.Sprintf("group %d: g^ab", tc.group), s, pad(new(big.Int).Exp(big.NewInt(2), new(big.Int).Mul(ai, bi), p)))
+		testvec.CheckBytes(t, fmt.Sprintf("group %d: g^ab", tc.group), s, pad(new(big.Int).Exp(big.NewInt(2), new(big.Int).Mul(ai, bi), p)))
 		if da.Group() != tc.group {
 			t.Errorf("group %d: Group() = %d", tc.group, da.Group())
 		}

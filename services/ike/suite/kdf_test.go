@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"testing"
+
+	"github.com/gatehouse-vpn/gatehouse/internal/testvec"
 )
 
 // ikev2KDFVector is one SP 800-135 IKEv2 KDF sample: SKEYSEED, DKM =
@@ -103,15 +105,15 @@ var ikev2KDFVectors = []ikev2KDFVector{
 func TestIKEv2KDFKnownAnswers(t *testing.T) {
 	for _, v := range ikev2KDFVectors {
 		t.Run(v.name, func(t *testing.T) {
-			ni, nr, gir, girNew := unhex(t, v.ni), unhex(t, v.nr), unhex(t, v.gir), unhex(t, v.girNew)
-			spii := binary.BigEndian.Uint64(unhex(t, v.spii))
-			spir := binary.BigEndian.Uint64(unhex(t, v.spir))
+			ni, nr, gir, girNew := testvec.Unhex(t, v.ni), testvec.Unhex(t, v.nr), testvec.Unhex(t, v.gir), testvec.Unhex(t, v.girNew)
+			spii := binary.BigEndian.Uint64(testvec.Unhex(t, v.spii))
+			spir := binary.BigEndian.Uint64(testvec.Unhex(t, v.spir))
 			p, err := NewPRF(v.prf)
 			if err != nil {
 				t.Fatal(err)
 			}
 			skeyseed := SKEYSEED(p, ni, nr, gir)
-			checkBytes(t, "SKEYSEED", skeyseed, unhex(t, v.skeyseed))
+			testvec.CheckBytes(t, "SKEYSEED", skeyseed, testvec.Unhex(t, v.skeyseed))
 
 			ike := Transforms{Encr: EncrAESCBC, EncrKeyBits: 256, PRF: v.prf, Integ: IntegHMACSHA2512256}
 			k, err := DeriveIKEKeys(ike, skeyseed, ni, nr, spii, spir)
@@ -119,7 +121,7 @@ func TestIKEv2KDFKnownAnswers(t *testing.T) {
 				t.Fatal(err)
 			}
 			all := bytes.Join([][]byte{k.SKd, k.SKai, k.SKar, k.SKei, k.SKer, k.SKpi, k.SKpr}, nil)
-			checkPrefix(t, "DKM", all, unhex(t, v.dkm))
+			checkPrefix(t, "DKM", all, testvec.Unhex(t, v.dkm))
 
 			esp := Transforms{Encr: EncrAESCBC, EncrKeyBits: 256, Integ: IntegHMACSHA2512256}
 			for _, tc := range []struct {
@@ -135,9 +137,9 @@ func TestIKEv2KDFKnownAnswers(t *testing.T) {
 					t.Fatal(err)
 				}
 				got := bytes.Join([][]byte{c.EncrInitToResp, c.IntegInitToResp, c.EncrRespToInit, c.IntegRespToInit}, nil)
-				checkPrefix(t, tc.name, got, unhex(t, tc.want))
+				checkPrefix(t, tc.name, got, testvec.Unhex(t, tc.want))
 			}
-			checkBytes(t, "SKEYSEED(Rekey)", RekeySKEYSEED(p, k.SKd, girNew, ni, nr), unhex(t, v.rekey))
+			testvec.CheckBytes(t, "SKEYSEED(Rekey)", RekeySKEYSEED(p, k.SKd, girNew, ni, nr), testvec.Unhex(t, v.rekey))
 		})
 	}
 }
@@ -151,7 +153,7 @@ func checkPrefix(t *testing.T, name string, got, want []byte) {
 	if n < 20 {
 		t.Fatalf("%s: only %d bytes to compare", name, n)
 	}
-	checkBytes(t, name, got[:n], want[:n])
+	testvec.CheckBytes(t, name, got[:n], want[:n])
 }
 
 // Key lengths for an AEAD suite: no SK_a, SK_e includes the salt.

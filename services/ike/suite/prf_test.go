@@ -6,17 +6,19 @@ import (
 	"crypto/sha256"
 	"errors"
 	"testing"
+
+	"github.com/gatehouse-vpn/gatehouse/internal/testvec"
 )
 
 // All test cases of RFC 2202 section 3 (HMAC-SHA-1) and RFC 4231 section 4
 // (HMAC-SHA-256/384/512) through PRF.Sum. RFC 4231 case 5 gives only the
 // first 128 bits, so want may be a prefix of the output.
 func TestPRFKnownAnswers(t *testing.T) {
-	key1 := unhex(t, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b")
+	key1 := testvec.Unhex(t, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b")
 	data1 := []byte("Hi There")
 	key2, data2 := []byte("Jefe"), []byte("what do ya want for nothing?")
 	key3, data3 := bytes.Repeat([]byte{0xaa}, 20), bytes.Repeat([]byte{0xdd}, 50)
-	key4, data4 := unhex(t, "0102030405060708090a0b0c0d0e0f10111213141516171819"), bytes.Repeat([]byte{0xcd}, 50)
+	key4, data4 := testvec.Unhex(t, "0102030405060708090a0b0c0d0e0f10111213141516171819"), bytes.Repeat([]byte{0xcd}, 50)
 	key5, data5 := bytes.Repeat([]byte{0x0c}, 20), []byte("Test With Truncation")
 	// RFC 2202 cases 6 and 7 use an 80-byte key, RFC 4231 cases 6 and 7 a
 	// 131-byte one: longer than the SHA-1 and the SHA-384/512 block.
@@ -69,8 +71,8 @@ func TestPRFKnownAnswers(t *testing.T) {
 		}
 		// Split the data to check that Sum concatenates its arguments.
 		got := p.Sum(tc.key, tc.data[:3], tc.data[3:])
-		want := unhex(t, tc.want)
-		checkBytes(t, tc.name, got[:min(len(got), len(want))], want)
+		want := testvec.Unhex(t, tc.want)
+		testvec.CheckBytes(t, tc.name, got[:min(len(got), len(want))], want)
 		if p.Size() != len(got) || p.ID() != tc.id {
 			t.Errorf("%s: Size %d, ID %d; output %d bytes", tc.name, p.Size(), p.ID(), len(got))
 		}
@@ -102,7 +104,7 @@ func TestPRFPlus(t *testing.T) {
 		if err != nil {
 			t.Fatalf("n=%d: %v", n, err)
 		}
-		checkBytes(t, "prf+", got, prfPlusReference(key, seed, n))
+		testvec.CheckBytes(t, "prf+", got, prfPlusReference(key, seed, n))
 	}
 	if _, err := PRFPlus(p, key, seed, 255*32+1); !errors.Is(err, ErrPRFPlusTooLong) {
 		t.Errorf("256 blocks: err = %v, want ErrPRFPlusTooLong", err)

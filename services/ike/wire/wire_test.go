@@ -8,17 +8,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-)
 
-// unhex joins hex fields (spaces allowed) into bytes.
-func unhex(t testing.TB, fields ...string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(strings.Join(fields, ""), " ", ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+	"github.com/gatehouse-vpn/gatehouse/internal/testvec"
+)
 
 // seq returns n bytes counting up from start.
 func seq(start byte, n int) []byte {
@@ -72,7 +64,7 @@ func initRequest() *Message {
 
 // goldenInit is initRequest laid out by hand from RFC 7296 sections 3.1-3.10.
 func goldenInit(t testing.TB) []byte {
-	return unhex(t,
+	return testvec.Unhex(t,
 		// IKE header (3.1)
 		"0102030405060708", // initiator SPI
 		"0000000000000000", // responder SPI: zero in IKE_SA_INIT request
@@ -257,7 +249,7 @@ func TestInnerPayloads(t *testing.T) {
 	if _, _, err := EncodePayloads([]Payload{&Nonce{}, &SK{}}); !errors.Is(err, ErrNesting) {
 		t.Errorf("EncodePayloads with SK: %v, want ErrNesting", err)
 	}
-	skInside := unhex(t, "00 00 0008 01020304")
+	skInside := testvec.Unhex(t, "00 00 0008 01020304")
 	if _, err := ParsePayloads(PayloadSK, skInside); !errors.Is(err, ErrNesting) {
 		t.Errorf("ParsePayloads with SK: %v, want ErrNesting", err)
 	}
@@ -306,31 +298,31 @@ func TestMalformed(t *testing.T) {
 		{"major version 3", func() []byte { b := bytes.Clone(good); b[17] = 0x30; return b }(), ErrBadVersion},
 		{"header length > datagram", good[:len(good)-1], ErrBadLength},
 		{"header length < datagram", append(bytes.Clone(good), 0), ErrBadLength},
-		{"no room for payload header", unhex(t, hdr(t, "28", 30), "0000"), ErrTruncated},
-		{"payload length 3", unhex(t, hdr(t, "28", 32), "00 00 0003"), ErrBadLength},
-		{"payload length past end", unhex(t, hdr(t, "28", 32), "00 00 0009"), ErrTruncated},
-		{"trailing bytes after chain", unhex(t, hdr(t, "28", 34), "00 00 0004 ffff"), ErrTrailingBytes},
-		{"trailing bytes after SK", unhex(t, hdr(t, "2e", 36), "29 00 0006 aabb", "0000"), ErrTrailingBytes},
-		{"bytes but no payloads", unhex(t, hdr(t, "00", 30), "0000"), ErrTrailingBytes},
-		{"KE body too short", unhex(t, hdr(t, "22", 34), "00 00 0006 0013"), ErrBadLength},
-		{"notify SPI past end", unhex(t, hdr(t, "29", 36), "00 00 0008 03 04 4000"), ErrBadLength},
-		{"delete count mismatch", unhex(t, hdr(t, "2a", 40), "00 00 000c 03 04 0002 01020304"), ErrBadCount},
-		{"delete 65535 SPIs of size 0", unhex(t, hdr(t, "2a", 36), "00 00 0008 01 00 ffff"), ErrBadCount},
-		{"SA empty", unhex(t, hdr(t, "21", 32), "00 00 0004"), ErrTruncated},
-		{"SA proposal length past end", unhex(t, hdr(t, "21", 40), "00 00 000c 00 00 00ff 01 01 00 00"), ErrBadLength},
-		{"SA proposal bad last/more", unhex(t, hdr(t, "21", 40), "00 00 000c 01 00 0008 01 01 00 00"), ErrBadValue},
-		{"SA more proposals than present", unhex(t, hdr(t, "21", 40), "00 00 000c 02 00 0008 01 01 00 00"), ErrTruncated},
-		{"SA transform count mismatch", unhex(t, hdr(t, "21", 48), "00 00 0014 00 00 0010 01 01 00 02", "00 00 0008 01 00 000c"), ErrBadCount},
-		{"SA transform length 7", unhex(t, hdr(t, "21", 48), "00 00 0014 00 00 0010 01 01 00 01", "00 00 0007 01 00 000c"), ErrBadLength},
-		{"SA transform bad last/more", unhex(t, hdr(t, "21", 48), "00 00 0014 00 00 0010 01 01 00 01", "02 00 0008 01 00 000c"), ErrBadValue},
-		{"SA attribute length past end", unhex(t, hdr(t, "21", 52), "00 00 0018 00 00 0014 01 01 00 01", "00 00 000c 01 00 000c 000e 0010"), ErrBadLength},
-		{"SA bytes after last transform", unhex(t, hdr(t, "21", 52), "00 00 0018 00 00 0014 01 01 00 01", "00 00 0008 01 00 000c ffffffff"), ErrTrailingBytes},
-		{"TS IPv4 selector length 20", unhex(t, hdr(t, "2c", 56), "00 00 001c 01 000000", "07 00 0014 0000 ffff 00000000 ffffffff 00000000"), ErrBadLength},
-		{"TS count mismatch", unhex(t, hdr(t, "2c", 52), "00 00 0018 02 000000", "07 00 0010 0000 ffff 00000000 ffffffff"), ErrBadCount},
-		{"CP attribute length past end", unhex(t, hdr(t, "2f", 40), "00 00 000c 01 000000 0001 0008"), ErrBadLength},
-		{"SKF fragment 0", unhex(t, hdr(t, "35", 36), "00 00 0008 0000 0001"), ErrBadValue},
-		{"SKF fragment 3 of 2", unhex(t, hdr(t, "35", 36), "00 00 0008 0003 0002"), ErrBadValue},
-		{"unknown critical payload", unhex(t, hdr(t, "c8", 32), "00 80 0004"), ErrUnsupportedCriticalPayload},
+		{"no room for payload header", testvec.Unhex(t, hdr(t, "28", 30), "0000"), ErrTruncated},
+		{"payload length 3", testvec.Unhex(t, hdr(t, "28", 32), "00 00 0003"), ErrBadLength},
+		{"payload length past end", testvec.Unhex(t, hdr(t, "28", 32), "00 00 0009"), ErrTruncated},
+		{"trailing bytes after chain", testvec.Unhex(t, hdr(t, "28", 34), "00 00 0004 ffff"), ErrTrailingBytes},
+		{"trailing bytes after SK", testvec.Unhex(t, hdr(t, "2e", 36), "29 00 0006 aabb", "0000"), ErrTrailingBytes},
+		{"bytes but no payloads", testvec.Unhex(t, hdr(t, "00", 30), "0000"), ErrTrailingBytes},
+		{"KE body too short", testvec.Unhex(t, hdr(t, "22", 34), "00 00 0006 0013"), ErrBadLength},
+		{"notify SPI past end", testvec.Unhex(t, hdr(t, "29", 36), "00 00 0008 03 04 4000"), ErrBadLength},
+		{"delete count mismatch", testvec.Unhex(t, hdr(t, "2a", 40), "00 00 000c 03 04 0002 01020304"), ErrBadCount},
+		{"delete 65535 SPIs of size 0", testvec.Unhex(t, hdr(t, "2a", 36), "00 00 0008 01 00 ffff"), ErrBadCount},
+		{"SA empty", testvec.Unhex(t, hdr(t, "21", 32), "00 00 0004"), ErrTruncated},
+		{"SA proposal length past end", testvec.Unhex(t, hdr(t, "21", 40), "00 00 000c 00 00 00ff 01 01 00 00"), ErrBadLength},
+		{"SA proposal bad last/more", testvec.Unhex(t, hdr(t, "21", 40), "00 00 000c 01 00 0008 01 01 00 00"), ErrBadValue},
+		{"SA more proposals than present", testvec.Unhex(t, hdr(t, "21", 40), "00 00 000c 02 00 0008 01 01 00 00"), ErrTruncated},
+		{"SA transform count mismatch", testvec.Unhex(t, hdr(t, "21", 48), "00 00 0014 00 00 0010 01 01 00 02", "00 00 0008 01 00 000c"), ErrBadCount},
+		{"SA transform length 7", testvec.Unhex(t, hdr(t, "21", 48), "00 00 0014 00 00 0010 01 01 00 01", "00 00 0007 01 00 000c"), ErrBadLength},
+		{"SA transform bad last/more", testvec.Unhex(t, hdr(t, "21", 48), "00 00 0014 00 00 0010 01 01 00 01", "02 00 0008 01 00 000c"), ErrBadValue},
+		{"SA attribute length past end", testvec.Unhex(t, hdr(t, "21", 52), "00 00 0018 00 00 0014 01 01 00 01", "00 00 000c 01 00 000c 000e 0010"), ErrBadLength},
+		{"SA bytes after last transform", testvec.Unhex(t, hdr(t, "21", 52), "00 00 0018 00 00 0014 01 01 00 01", "00 00 0008 01 00 000c ffffffff"), ErrTrailingBytes},
+		{"TS IPv4 selector length 20", testvec.Unhex(t, hdr(t, "2c", 56), "00 00 001c 01 000000", "07 00 0014 0000 ffff 00000000 ffffffff 00000000"), ErrBadLength},
+		{"TS count mismatch", testvec.Unhex(t, hdr(t, "2c", 52), "00 00 0018 02 000000", "07 00 0010 0000 ffff 00000000 ffffffff"), ErrBadCount},
+		{"CP attribute length past end", testvec.Unhex(t, hdr(t, "2f", 40), "00 00 000c 01 000000 0001 0008"), ErrBadLength},
+		{"SKF fragment 0", testvec.Unhex(t, hdr(t, "35", 36), "00 00 0008 0000 0001"), ErrBadValue},
+		{"SKF fragment 3 of 2", testvec.Unhex(t, hdr(t, "35", 36), "00 00 0008 0003 0002"), ErrBadValue},
+		{"unknown critical payload", testvec.Unhex(t, hdr(t, "c8", 32), "00 80 0004"), ErrUnsupportedCriticalPayload},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, err := Parse(tc.b)
@@ -345,7 +337,7 @@ func TestMalformed(t *testing.T) {
 }
 
 func TestUnsupportedCriticalNamesPayload(t *testing.T) {
-	b := unhex(t, hdr(t, "28", 40), "c8 00 0008 0000 0000", "00 80 0004")
+	b := testvec.Unhex(t, hdr(t, "28", 40), "c8 00 0008 0000 0000", "00 80 0004")
 	_, err := Parse(b)
 	var uc *UnsupportedCriticalPayloadError
 	if !errors.As(err, &uc) || uc.Type != 200 || uc.Offset != 36 {
@@ -366,7 +358,7 @@ func TestUnsupportedCriticalNamesPayload(t *testing.T) {
 }
 
 func TestErrorNamesPayloadAndOffset(t *testing.T) {
-	b := unhex(t, hdr(t, "28", 42), "22 00 0008 0000 0000", "00 00 0006 0013")
+	b := testvec.Unhex(t, hdr(t, "28", 42), "22 00 0008 0000 0000", "00 00 0006 0013")
 	_, err := Parse(b)
 	if err == nil || !strings.Contains(err.Error(), "KE payload at offset 36") {
 		t.Errorf("err = %v", err)
@@ -419,9 +411,9 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(b)
 	}
-	f.Add(unhex(f, hdr(f, "2a", 36), "00 00 0008 01 00 ffff"))
-	f.Add(unhex(f, hdr(f, "21", 40), "00 00 000c 02 00 0008 01 01 00 00"))
-	f.Add(unhex(f, hdr(f, "c8", 32), "00 80 0004"))
+	f.Add(testvec.Unhex(f, hdr(f, "2a", 36), "00 00 0008 01 00 ffff"))
+	f.Add(testvec.Unhex(f, hdr(f, "21", 40), "00 00 000c 02 00 0008 01 01 00 00"))
+	f.Add(testvec.Unhex(f, hdr(f, "c8", 32), "00 80 0004"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m1, err := Parse(b)
