@@ -100,7 +100,10 @@ type Env struct {
 	// ClearCrypto carries out a "clear crypto ..." command and returns the
 	// number of SAs it deleted; nil means no engine (nothing to clear).
 	ClearCrypto func(req session.ClearRequest) int
-	Log         *logging.Buffer
+	// Dataplane reports the data plane backend for "show platform
+	// dataplane"; nil means none runs (IKE off).
+	Dataplane func() DataplaneStatus
+	Log       *logging.Buffer
 }
 
 // VirtualAccessTable is what show commands need of the vtemplate service.

@@ -8,6 +8,7 @@ import (
 	"github.com/gatehouse-vpn/gatehouse/dataplane/fake"
 	"github.com/gatehouse-vpn/gatehouse/dataplane/userspace"
 	"github.com/gatehouse-vpn/gatehouse/dataplane/xfrm"
+	"github.com/gatehouse-vpn/gatehouse/modes"
 )
 
 // openDataplane starts the backend --dataplane names and says why it is
@@ -47,4 +48,22 @@ func openDataplane(name string, logger *slog.Logger, probe func() error, vrfPref
 			fmt.Sprintf("auto: ESP runs in userspace because the xfrm backend cannot (%v)", err), nil
 	}
 	return nil, "", fmt.Errorf("--dataplane %q: want auto, userspace, xfrm or fake", name)
+}
+
+// dataplaneStatus answers "show platform dataplane" for dp.
+func dataplaneStatus(dp dataplane.Dataplane, why string) func() modes.DataplaneStatus {
+	return func() modes.DataplaneStatus {
+		st := modes.DataplaneStatus{Backend: dp.Name(), Reason: why}
+		if us, ok := dp.(*userspace.Backend); ok {
+			s := us.Stats()
+			named := func(name string, v uint64) modes.NamedCounter { return modes.NamedCounter{Name: name, Value: v} }
+			st.Counters = []modes.NamedCounter{
+				named("VRFs", uint64(s.VRFs)), named("Virtual-access interfaces", uint64(s.Interfaces)),
+				named("Child SAs", uint64(s.SAs)), named("Unknown SPI drops", s.UnknownSPI),
+				named("Malformed drops", s.Malformed), named("No route drops", s.NoRoute),
+				named("Send errors", s.SendErrors), named("Lifetime events dropped", s.EventsDropped),
+			}
+		}
+		return st
+	}
 }

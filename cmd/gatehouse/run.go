@@ -133,6 +133,7 @@ func startIKE(ctx context.Context, env *modes.Env, logger *slog.Logger, addr str
 		return nil, err
 	}
 	logger.Info("data plane", "backend", dp.Name(), "why", why)
+	env.Dataplane = dataplaneStatus(dp, why)
 	context.AfterFunc(ctx, func() { dp.Close() })
 	vt := vtemplate.New(env.DB, dp, env.Log.Debug())
 	env.VTemplateActive, env.VirtualAccess = vt.Active, vt

@@ -78,6 +78,13 @@ func TestStrongSwanPingThroughTunnel(t *testing.T) {
 					t.Errorf("show interfaces virtual-access 1 lacks %q:\n%s", want, out)
 				}
 			}
+			out = gw.Show("show platform dataplane")
+			for _, re := range []string{`Data plane: userspace`, `Chosen because: requested with --dataplane userspace`,
+				`Child SAs:\s+1\n`, `Unknown SPI drops:\s+0\n`} {
+				if !regexp.MustCompile(re).MatchString(out) {
+					t.Errorf("show platform dataplane lacks %s:\n%s", re, out)
+				}
+			}
 			if out := gw.Show("show crypto ipsec sa"); !strings.Contains(out, "Tunnel UDP-Encaps") {
 				t.Errorf("SA not UDP-encapsulated:\n%s", out)
 			}
