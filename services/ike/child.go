@@ -28,6 +28,7 @@ type childSA struct {
 	lifeKB            int64
 	replayWindow      int
 	lastInPackets     uint64 // DPD on-demand: ESP seen since the last check
+	rekeying          bool   // our CREATE_CHILD_SA rekeying it is in flight
 }
 
 // acceptChild negotiates a child SA as responder: proposal from the IPsec
@@ -97,7 +98,7 @@ func (sa *ikeSA) negotiateChild(offer *wire.SA, tsi, tsr *wire.TS, transport boo
 		sa.e.releaseChildSPI(c.inSPI)
 		return nil, nil, &wire.Notify{NotifyType: wire.NO_PROPOSAL_CHOSEN}
 	}
-	if err := sa.install(c, keys, nil); err != nil {
+	if err := sa.install(c, keys, nil, false); err != nil {
 		sa.e.releaseChildSPI(c.inSPI)
 		sa.e.log.Error("ike: installing child SA failed", "err", err)
 		return nil, nil, &wire.Notify{NotifyType: wire.TEMPORARY_FAILURE}
@@ -122,13 +123,15 @@ func transportAllowed(p negotiate.ESPPolicy) bool {
 
 // install hands the child SA to the data plane. Keys are named by
 // direction: as responder we receive what the initiator sends.
-func (sa *ikeSA) install(c *childSA, k suite.ChildKeys, replaces *dataplane.SAID) error {
+func (sa *ikeSA) install(c *childSA, k suite.ChildKeys, replaces *dataplane.SAID, weInitiated bool) error {
 	if sa.e.dp == nil {
 		return nil
 	}
+	// KEYMAT is split by the direction relative to the exchange that
+	// created the child (RFC 7296 section 2.17), not to the IKE SA.
 	in := dataplane.Keys{Encr: k.EncrInitToResp, Integ: k.IntegInitToResp}
 	out := dataplane.Keys{Encr: k.EncrRespToInit, Integ: k.IntegRespToInit}
-	if sa.initiator {
+	if weInitiated {
 		in, out = out, in
 	}
 	soft := c.lifetime - c.lifetime/10 - time.Duration(rand.Int64N(int64(c.lifetime/20)+1))
@@ -224,7 +227,12 @@ func (c *childSA) remoteMoved(sa *ikeSA) {}
 // IKE SA rekeys before our soft limit in practice; at the hard limit the
 // child is deleted and the peer told.
 func (sa *ikeSA) childExpired(ev dataplane.Event) {
-	if ev.Kind != dataplane.HardExpire {
+	if ev.Kind == dataplane.SoftExpire {
+		for _, c := range sa.children {
+			if c.inSPI == ev.SA.SPI && sa.state == stEstablished {
+				sa.rekeyChild(c)
+			}
+		}
 		return
 	}
 	for i, c := range sa.children {

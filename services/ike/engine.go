@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -262,6 +263,14 @@ func (e *Engine) enqueue(p packet) {
 // handle processes one IKE message: header only first, so that garbage
 // costs little, then the SA's state machine under its lock.
 func (e *Engine) handle(p packet) {
+	// A bug that a peer's message reaches must not take the head-end and
+	// every other session down: the message is dropped, loudly.
+	defer func() {
+		if r := recover(); r != nil {
+			e.stats.internalErrors.Add(1)
+			e.log.Error("ike: internal error handling a message: dropped", "from", p.from, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
 	e.stats.packetsIn.Add(1)
 	h, err := wire.ParseHeader(p.data)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gatehouse-vpn/gatehouse/cli"
 	"github.com/gatehouse-vpn/gatehouse/configdb"
+	"github.com/gatehouse-vpn/gatehouse/dataplane"
 	"github.com/gatehouse-vpn/gatehouse/dataplane/fake"
 	"github.com/gatehouse-vpn/gatehouse/modes"
 	"github.com/gatehouse-vpn/gatehouse/services/ike/suite"
@@ -361,5 +362,46 @@ func TestStatsCountersComplete(t *testing.T) {
 	var s stats
 	if got, want := len(s.counters()), reflect.TypeFor[stats]().NumField(); got != want {
 		t.Fatalf("stats.counters lists %d of %d counters", got, want)
+	}
+}
+
+// TestSoftExpiryRekeysFromTheHeadend: the data plane's soft expiry makes
+// the head-end rekey the child SA itself; both ends then agree on the new
+// SA and the old one is gone.
+func TestSoftExpiryRekeysFromTheHeadend(t *testing.T) {
+	h := newHeadend(t, flexConfig)
+	c := newClient(t)
+	conn, err := c.Initiate(ctxT(t), h.clientConfig("erin.example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := conn.Children()
+	old := h.dp.SAs()[0]
+	h.dp.Fire(dataplane.Event{Kind: dataplane.SoftExpire, SA: old.ID})
+	waitFor(t, func() bool {
+		sas := h.dp.SAs()
+		return len(sas) == 1 && sas[0].ID != old.ID && h.e.Stats().ChildRekeys == 1
+	})
+	now := h.dp.SAs()[0]
+	if now.Replaces == nil || *now.Replaces != old.ID {
+		t.Errorf("new SA does not replace the old one: %+v", now.Replaces)
+	}
+	waitFor(t, func() bool { ch := conn.Children(); return len(ch) == 1 && ch[0] != before[0] })
+	after := conn.Children()
+	if after[0][0] != now.OutboundSPI || after[0][1] != now.ID.SPI {
+		t.Errorf("client child %08x/%08x, head-end %08x/%08x", after[0][0], after[0][1], now.ID.SPI, now.OutboundSPI)
+	}
+	// Keys: the head-end's outbound is the client's inbound.
+	var cli dataplane.ChildSA
+	for _, s := range c.dp.(*fake.Fake).SAs() {
+		if s.ID.SPI == now.OutboundSPI {
+			cli = s
+		}
+	}
+	if !bytes.Equal(cli.In.Encr, now.Out.Encr) || !bytes.Equal(cli.Out.Encr, now.In.Encr) {
+		t.Error("the two ends derived different keys for the rekeyed SA")
+	}
+	if err := conn.Ping(ctxT(t)); err != nil {
+		t.Fatal(err)
 	}
 }

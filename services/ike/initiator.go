@@ -448,7 +448,7 @@ func (sa *ikeSA) initiatorChild(in uint32, chosen wire.Proposal, tsi, tsr *wire.
 		sa.e.releaseChildSPI(in)
 		return nil
 	}
-	if err := sa.install(c, keys, nil); err != nil {
+	if err := sa.install(c, keys, nil, true); err != nil {
 		sa.e.releaseChildSPI(in)
 		return nil
 	}

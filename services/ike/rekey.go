@@ -49,11 +49,20 @@ func (sa *ikeSA) handleCreateChild(h wire.Header, ps []wire.Payload) {
 		return
 	}
 	if len(offer.Proposals) > 0 && offer.Proposals[0].Protocol == wire.ProtoIKE {
+		if sa.ini != nil {
+			// Our own initiator SAs rekey themselves (Connection.RekeyIKE).
+			sa.respondNotify(h, wire.NO_PROPOSAL_CHOSEN, nil)
+			return
+		}
 		sa.rekeyIKE(h, offer, ni.Data, ke)
 		return
 	}
 	if tsi == nil || tsr == nil {
 		sa.respondNotify(h, wire.INVALID_SYNTAX, nil)
+		return
+	}
+	if sa.ini != nil {
+		sa.peerRekeysChild(h, offer, ni.Data, ke, rekeySPI)
 		return
 	}
 	var old *childSA

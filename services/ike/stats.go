@@ -22,6 +22,7 @@ type stats struct {
 	childCreated, childFailed, childRekeys  atomic.Uint64
 	ikeRekeys                               atomic.Uint64
 	initiated, initiatedOK, initiatedFailed atomic.Uint64
+	internalErrors                          atomic.Uint64
 }
 
 // Stats is a copy of the engine's counters.
@@ -44,6 +45,7 @@ type Stats struct {
 	ChildCreated, ChildFailed, ChildRekeys  uint64
 	IKERekeys                               uint64
 	Initiated, InitiatedOK, InitiatedFailed uint64
+	InternalErrors                          uint64 // messages dropped on a recovered panic
 	Active, HalfOpen                        int
 }
 
@@ -65,7 +67,7 @@ func (e *Engine) Stats() Stats {
 		LifetimeExpired: s.lifetimeExpired.Load(), DPDSent: s.dpdSent.Load(), DPDFailed: s.dpdFailed.Load(),
 		ChildCreated: s.childCreated.Load(), ChildFailed: s.childFailed.Load(), ChildRekeys: s.childRekeys.Load(),
 		IKERekeys: s.ikeRekeys.Load(), Initiated: s.initiated.Load(), InitiatedOK: s.initiatedOK.Load(),
-		InitiatedFailed: s.initiatedFailed.Load(), Active: e.SessionCount(), HalfOpen: e.HalfOpen(),
+		InitiatedFailed: s.initiatedFailed.Load(), InternalErrors: s.internalErrors.Load(), Active: e.SessionCount(), HalfOpen: e.HalfOpen(),
 	}
 }
 
@@ -118,5 +120,6 @@ func (s *stats) counters() []*atomic.Uint64 {
 		&s.initiated,
 		&s.initiatedOK,
 		&s.initiatedFailed,
+		&s.internalErrors,
 	}
 }

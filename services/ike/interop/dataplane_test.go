@@ -297,3 +297,57 @@ interface Virtual-Template1 type tunnel
 		t.Errorf("show ip interface virtual-access 1:\n%s", out)
 	}
 }
+
+// Soft expiry: a child SA's kilobyte lifetime runs out under traffic; the
+// head-end rekeys it itself (the client is told not to) and the pings go
+// on through the new SA.
+func TestHeadendRekeysOnSoftLifetime(t *testing.T) {
+	RequirePeers(t)
+	topo := NewTopology(t, TopologyOptions{Host: true})
+	config := flexServer + "crypto ipsec security-association lifetime kilobytes 2560\n"
+	gw := StartGatehouseWith(t, topo.Headend, config, GatehouseOptions{Dataplane: "userspace"})
+	gw.CLI("debug crypto ikev2\n")
+	client := StartCharon(t, topo.Client(), CharonOptions{})
+	conf := strings.Replace(pingClient("gw", "alice.example.com"), "esp_proposals = aes256gcm16",
+		"esp_proposals = aes256gcm16\n        rekey_time = 0", 1)
+	if err := client.Load(conf); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Initiate("gw", 10*time.Second); err != nil {
+		t.Fatalf("%v\n%s", err, client.LogTail(40))
+	}
+	first, err := client.ListSAs()
+	if err != nil || len(first) != 1 || len(first[0].Children) != 1 {
+		t.Fatalf("client SAs %+v, %v", first, err)
+	}
+	// 1400 pings of 1400 bytes, both ways: 3.9 MB, past the soft limit
+	// (90% of 2560 KB) and short of the hard one.
+	out, err := Exec(topo.Client(), "ping", "-n", "-q", "-c", "1400", "-i", "0.002", "-s", "1372", "-W", "2", HostAddr.String())
+	m := regexp.MustCompile(`(\d+) packets transmitted, (\d+) received`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("ping: %v\n%s", err, out)
+	}
+	// One packet may fall in the window RFC 7296 leaves open: the client
+	// sends on the new SA as soon as it has answered, before the
+	// head-end has read the answer and installed its inbound half.
+	if sent, got := atoi(m[1]), atoi(m[2]); sent != 1400 || got < sent-1 {
+		t.Errorf("pings across the head-end's rekey: %d of %d", got, sent)
+	}
+	logs := gw.Show("show logging")
+	if !strings.Contains(logs, "Rekeying child SA") || !strings.Contains(logs, "Rekeyed child SA") {
+		t.Errorf("no rekey by the head-end in the debug output")
+	}
+	after, err := client.ListSAs()
+	if err != nil || len(after) != 1 {
+		t.Fatalf("client SAs after %+v, %v", after, err)
+	}
+	var installed []string
+	for _, c := range after[0].Children {
+		if c.State == "INSTALLED" {
+			installed = append(installed, c.SPIIn)
+		}
+	}
+	if len(installed) != 1 || installed[0] == first[0].Children[0].SPIIn {
+		t.Errorf("client's installed child SAs %v, want one other than %s", installed, first[0].Children[0].SPIIn)
+	}
+}
