@@ -399,3 +399,55 @@ func TestACLsOnTheInterface(t *testing.T) {
 		t.Errorf("counters %+v: want 2 ACL drops, 2 in, 1 out", c)
 	}
 }
+
+// TestPlainESP: an SA without UDP encapsulation sends and receives IP
+// protocol 50 through the raw socket (here between 127.0.0.1 and
+// 127.0.0.2 on the host's loopback).
+func TestPlainESP(t *testing.T) {
+	tn := newTunnel(t, dataplane.Lifetime{})
+	server := udpIn(t, tn.ns, "172.16.0.1:9999")
+	plain := tn.sa
+	plain.ID, plain.OutboundSPI = dataplane.SAID{SPI: 0xc0ffee10}, 0x0badf010
+	plain.Encap = false
+	plain.Local, plain.Remote = netip.MustParseAddrPort("127.0.0.1:0"), netip.MustParseAddrPort("127.0.0.2:0")
+	if err := tn.b.RemoveSA(tn.sa.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := tn.b.InstallSA(plain); err != nil {
+		t.Fatal(err)
+	}
+	peer, err := net.ListenIP("ip4:50", &net.IPAddr{IP: net.ParseIP("127.0.0.2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	client, _ := esp.NewOutbound(esp.Config{SPI: plain.ID.SPI, Encr: 20, EncrKeyBits: 256, EncrKey: plain.In.Encr})
+	recv, _ := esp.NewInbound(esp.Config{SPI: plain.OutboundSPI, Encr: 20, EncrKeyBits: 256, EncrKey: plain.Out.Encr, ReplayWindow: 64})
+	// Client -> head-end as IP protocol 50.
+	pkt, _ := client.Seal(nil, 4, udpPacket(clientAddr, netip.MustParseAddrPort("172.16.0.1:9999"), []byte("plain")))
+	if _, err := peer.WriteToIP(pkt, &net.IPAddr{IP: net.ParseIP("127.0.0.1")}); err != nil {
+		t.Fatal(err)
+	}
+	server.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 2000)
+	if n, _, err := server.ReadFromUDPAddrPort(buf); err != nil || string(buf[:n]) != "plain" {
+		t.Fatalf("inside host got %q, %v", buf[:n], err)
+	}
+	// Head-end -> client: the reply leaves as IP protocol 50 to 127.0.0.2.
+	server.WriteToUDPAddrPort([]byte("plain back"), clientAddr)
+	peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		n, from, err := peer.ReadFromIP(buf)
+		if err != nil {
+			t.Fatalf("no ESP to the client: %v", err)
+		}
+		if spi, _ := esp.SPI(buf[:n]); spi != plain.OutboundSPI {
+			continue // our own packet to 127.0.0.1, seen on loopback
+		}
+		inner, _, err := recv.Open(nil, buf[:n])
+		if err != nil || !bytes.HasSuffix(inner, []byte("plain back")) || !from.IP.Equal(net.ParseIP("127.0.0.1")) {
+			t.Fatalf("client got %x from %v: %v", inner, from, err)
+		}
+		break
+	}
+}
