@@ -22,6 +22,10 @@ type ResponderOptions struct {
 	Proposals    string       // IKE: "aes128gcm16-prfsha256-x25519"
 	ESPProposals string       // ESP: "aes128gcm16"
 	LocalTS      string       // "0.0.0.0/0"
+	// Forward turns IPv4 forwarding on in the namespace, so that clients
+	// reach the networks behind the responder (LocalTS); charon itself
+	// routes each client's address into its TUN device.
+	Forward bool
 }
 
 func (o *ResponderOptions) setDefaults() {
@@ -81,6 +85,11 @@ func (o ResponderOptions) SwanctlConf() string {
 func StartCharonResponder(t T, ns string, opts ResponderOptions) *Charon {
 	t.Helper()
 	opts.setDefaults()
+	if opts.Forward {
+		if err := EnableForwarding(ns); err != nil {
+			t.Fatalf("interop: responder: %v", err)
+		}
+	}
 	c := StartCharon(t, ns, opts.CharonOptions)
 	if opts.Cert != nil {
 		if err := c.AddCert(opts.Conn+"-server", opts.Cert); err != nil {
