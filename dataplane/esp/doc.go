@@ -50,10 +50,16 @@
 //
 // # Performance and concurrency
 //
-// Outbound and Inbound are safe for concurrent use. Keys are scheduled
-// once in NewOutbound and NewInbound; per-call scratch (nonces, HMAC
-// state, CBC modes) comes from a sync.Pool, so Seal and Open do not
-// allocate when dst has room. The inbound window is behind a mutex held
-// only for the window arithmetic, never across the cryptography; a
-// packet that two goroutines open at once is delivered by one of them.
+// Outbound and Inbound are safe for concurrent use. A head-end holds
+// thousands of SAs, most of them idle, so an SA keeps a copy of its keys
+// and schedules them on its first packet (NewOutbound and NewInbound
+// schedule them once, and drop the result, so that a cipher the process
+// refuses is reported there): an idle AES-GCM SA pair costs a few
+// hundred bytes of heap rather than a few KiB. Per-call scratch comes
+// from a sync.Pool, so Seal and Open do not allocate when dst has room:
+// one pool shared by every SA for the combined modes' nonces, whose
+// scratch holds nothing keyed, and one per CBC SA for its keyed HMAC
+// state and CBC modes. The inbound window is behind a mutex held only
+// for the window arithmetic, never across the cryptography; a packet
+// that two goroutines open at once is delivered by one of them.
 package esp

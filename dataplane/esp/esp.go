@@ -16,6 +16,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/crypto/chacha20poly1305"
 
@@ -85,34 +86,67 @@ func SPI(pkt []byte) (uint32, bool) {
 	return spi, spi != 0
 }
 
-// transform is the keyed cryptography of one direction: a combined mode
-// (aead) or a CBC block cipher with an HMAC.
+// transform is the cryptography of one direction. Until the SA's first
+// packet it is a copy of the keys and the packet layout, nothing more: a
+// head-end's SAs are mostly idle, and a key schedule for each (an AES-GCM
+// one with its tables is about 750 bytes) was most of what an idle SA
+// cost. The first Seal or Open schedules the keys.
 type transform struct {
-	aead  cipher.AEAD
-	block cipher.Block
-	// hmac makes a keyed HMAC for the pool; nil for AEAD (and for the
-	// encryption-only SAs of RFC 3602's test vectors, which only tests
-	// build).
-	hmac   func() hash.Hash
-	salt   [saltLen]byte
-	ivLen  int
-	icvLen int
-	align  int       // the ciphertext is a multiple of this
-	rand   io.Reader // CBC IVs
-	pool   sync.Pool // *scratch
+	sched    atomic.Pointer[schedule] // nil until the first packet
+	integKey string                   // HMAC key, CBC only; never written, and a string is smaller than a slice
+	key      [maxEncrKeyLen]byte      // encryption key without the salt, keyLen bytes of it
+	salt     [saltLen]byte            // AEAD only
+	keyLen   uint8
+	// IDs and lengths are small; bytes keep an idle SA small.
+	encr, integ          uint8
+	aead                 bool
+	ivLen, icvLen, align uint8 // the ciphertext is a multiple of align
 }
 
-// scratch is what one Seal or Open needs besides the packet. It lives on
-// the heap (in the pool) because the cipher interfaces make any buffer
-// handed to them escape.
-type scratch struct {
+// maxEncrKeyLen is the longest encryption key without its salt: AES-256
+// and ChaCha20.
+const maxEncrKeyLen = 32
+
+// aeadICVLen is the tag length of AES-GCM-16 and ChaCha20-Poly1305 (RFC
+// 4106 section 3, RFC 7634 section 2).
+const aeadICVLen = 16
+
+// schedule is a transform's keys made ready for use: a combined mode, or
+// a CBC cipher with its HMAC.
+type schedule struct {
+	aead cipher.AEAD
+	cbc  *cbcSchedule
+}
+
+// cbcSchedule is a CBC cipher and its HMAC. Their per-call state (HMAC
+// state, CBC modes) is keyed, so each SA pools its own.
+type cbcSchedule struct {
+	block cipher.Block
+	// mac makes a keyed HMAC for the pool; nil for the encryption-only
+	// SAs of RFC 3602's test vectors, which only tests build.
+	mac  func() hash.Hash
+	pool sync.Pool // *cbcScratch
+}
+
+// aeadScratch is the nonce and associated data of one combined-mode Seal
+// or Open. The cipher interfaces make any buffer handed to them escape,
+// so they live on the heap, in a pool; nothing in them is keyed (the
+// salt is copied in on each use), so one pool serves every SA and its
+// per-P arrays are paid once per process rather than once per SA.
+type aeadScratch struct {
 	nonce [saltLen + aeadIVLen]byte // salt | IV
 	aad   [12]byte                  // SPI | ESN high | sequence number
-	hi    [4]byte                   // ESN high half, appended to the ICV input
-	sum   [sha512.Size]byte
-	mac   hash.Hash
-	enc   cbcMode
-	dec   cbcMode
+}
+
+var aeadScratchPool = sync.Pool{New: func() any { return new(aeadScratch) }}
+
+// cbcScratch is what one CBC Seal or Open needs besides the packet.
+type cbcScratch struct {
+	hi  [4]byte // ESN high half, appended to the ICV input
+	sum [sha512.Size]byte
+	mac hash.Hash
+	enc cbcMode
+	dec cbcMode
 }
 
 // cbcMode is a CBC BlockMode whose IV can be reset, which the standard
@@ -139,94 +173,160 @@ func integrity(id int) (func() hash.Hash, int) {
 	return nil, 0
 }
 
-// newTransform checks the keys against the transform IDs and schedules
+// init checks c's keys against its transform IDs and keeps a copy of
 // them.
-func newTransform(c Config) (*transform, error) {
+func (t *transform) init(c Config) error {
 	tr := suite.Transforms{Encr: c.Encr, EncrKeyBits: c.EncrKeyBits, Integ: c.Integ}
 	ek, err := tr.EncrKeyLen()
 	if err != nil {
-		return nil, c.errorf("%v", err)
+		return c.errorf("%v", err)
 	}
 	ak, err := tr.IntegKeyLen()
 	if err != nil {
-		return nil, c.errorf("%v", err)
+		return c.errorf("%v", err)
 	}
 	if len(c.EncrKey) != ek {
-		return nil, c.errorf("encryption key is %d bytes, transform %d/%d needs %d", len(c.EncrKey), c.Encr, c.EncrKeyBits, ek)
+		return c.errorf("encryption key is %d bytes, transform %d/%d needs %d", len(c.EncrKey), c.Encr, c.EncrKeyBits, ek)
 	}
 	if len(c.IntegKey) != ak {
-		return nil, c.errorf("integrity key is %d bytes, transform %d needs %d", len(c.IntegKey), c.Integ, ak)
+		return c.errorf("integrity key is %d bytes, transform %d needs %d", len(c.IntegKey), c.Integ, ak)
 	}
-	t := &transform{rand: rand.Reader}
+	key, salt := c.EncrKey, []byte(nil)
 	if tr.IsAEAD() {
-		key := c.EncrKey[:ek-saltLen]
-		copy(t.salt[:], c.EncrKey[ek-saltLen:])
-		if c.Encr == suite.EncrAESGCM16 {
-			b, err := aes.NewCipher(key)
-			if err != nil {
-				return nil, c.errorf("AES-GCM: %v", err)
-			}
-			if t.aead, err = cipher.NewGCM(b); err != nil {
-				return nil, c.errorf("AES-GCM: %v", err)
-			}
-		} else if t.aead, err = chacha20poly1305.New(key); err != nil {
-			return nil, c.errorf("ChaCha20-Poly1305: %v", err)
-		}
-		t.ivLen, t.icvLen, t.align = aeadIVLen, t.aead.Overhead(), aeadAlign
-	} else {
-		var b cipher.Block
-		if c.Encr == suite.Encr3DES {
-			b, err = des.NewTripleDESCipher(c.EncrKey)
-		} else {
-			b, err = aes.NewCipher(c.EncrKey)
-		}
+		key, salt = c.EncrKey[:ek-saltLen], c.EncrKey[ek-saltLen:]
+	}
+	t.setKeys(c.Encr, key, salt, c.Integ, c.IntegKey)
+	// Schedule the keys once and drop the result, so that a cipher this
+	// process refuses (a FIPS 140-only one refuses 3DES, and GCM with
+	// nonces it does not choose) fails here and not on the first packet.
+	if _, err := t.newSchedule(); err != nil {
+		return c.errorf("%v", err)
+	}
+	return nil
+}
+
+// setKeys copies the keys, whose lengths the caller has checked, and sets
+// the layout they imply.
+func (t *transform) setKeys(encr int, key, salt []byte, integ int, integKey []byte) {
+	t.encr, t.integ = uint8(encr), uint8(integ)
+	t.keyLen = uint8(copy(t.key[:], key))
+	copy(t.salt[:], salt)
+	t.integKey = string(integKey)
+	_, icvLen := integrity(integ)
+	switch encr {
+	case suite.EncrAESGCM16, suite.EncrChaCha20Poly1305:
+		t.aead = true
+		t.ivLen, t.icvLen, t.align = aeadIVLen, aeadICVLen, aeadAlign
+	case suite.Encr3DES:
+		t.ivLen, t.icvLen, t.align = des.BlockSize, uint8(icvLen), des.BlockSize
+	default:
+		t.ivLen, t.icvLen, t.align = aes.BlockSize, uint8(icvLen), aes.BlockSize
+	}
+}
+
+// keys returns the schedule, making it on the first packet. Goroutines
+// racing on the first packet may each make one; all then use the one
+// stored first, and the others are garbage.
+func (t *transform) keys() *schedule {
+	if k := t.sched.Load(); k != nil {
+		return k
+	}
+	return t.firstKeys()
+}
+
+func (t *transform) firstKeys() *schedule {
+	k, err := t.newSchedule()
+	if err != nil {
+		// init scheduled these keys once, and what can refuse them (their
+		// length, the process's FIPS 140 mode) does not change.
+		panic("esp: keys that scheduled when the SA was made fail now: " + err.Error())
+	}
+	if t.sched.CompareAndSwap(nil, k) {
+		return k
+	}
+	return t.sched.Load()
+}
+
+// newSchedule schedules the keys.
+func (t *transform) newSchedule() (*schedule, error) {
+	key := t.key[:t.keyLen]
+	switch t.encr {
+	case suite.EncrAESGCM16:
+		b, err := aes.NewCipher(key)
 		if err != nil {
-			return nil, c.errorf("encryption transform %d: %v", c.Encr, err)
+			return nil, fmt.Errorf("AES-GCM: %w", err)
 		}
-		if _, ok := cipher.NewCBCEncrypter(b, make([]byte, b.BlockSize())).(cbcMode); !ok {
-			return nil, c.errorf("encryption transform %d: CBC mode cannot reset its IV", c.Encr)
+		a, err := cipher.NewGCM(b)
+		if err != nil {
+			return nil, fmt.Errorf("AES-GCM: %w", err)
 		}
-		h, icvLen := integrity(c.Integ) // known: IntegKeyLen accepted it
-		key := slices.Clone(c.IntegKey)
-		t.setCBC(b, func() hash.Hash { return hmac.New(h, key) }, icvLen)
+		return &schedule{aead: a}, nil
+	case suite.EncrChaCha20Poly1305:
+		a, err := chacha20poly1305.New(key)
+		if err != nil {
+			return nil, fmt.Errorf("ChaCha20-Poly1305: %w", err)
+		}
+		return &schedule{aead: a}, nil
 	}
-	t.pool.New = t.newScratch
-	return t, nil
+	var b cipher.Block
+	var err error
+	if t.encr == suite.Encr3DES {
+		b, err = des.NewTripleDESCipher(key)
+	} else {
+		b, err = aes.NewCipher(key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("encryption transform %d: %w", t.encr, err)
+	}
+	if _, ok := cipher.NewCBCEncrypter(b, make([]byte, b.BlockSize())).(cbcMode); !ok {
+		return nil, fmt.Errorf("encryption transform %d: CBC mode cannot reset its IV", t.encr)
+	}
+	c := &cbcSchedule{block: b}
+	if h, _ := integrity(int(t.integ)); h != nil {
+		macKey := []byte(t.integKey)
+		c.mac = func() hash.Hash { return hmac.New(h, macKey) }
+	}
+	c.pool.New = c.newScratch
+	return &schedule{cbc: c}, nil
 }
 
-func (t *transform) setCBC(b cipher.Block, mac func() hash.Hash, icvLen int) {
-	t.block, t.hmac, t.icvLen = b, mac, icvLen
-	t.ivLen, t.align = b.BlockSize(), b.BlockSize()
-}
-
-func (t *transform) newScratch() any {
-	s := &scratch{}
-	copy(s.nonce[:], t.salt[:])
-	if t.hmac != nil {
-		s.mac = t.hmac()
+func (c *cbcSchedule) newScratch() any {
+	s := &cbcScratch{}
+	if c.mac != nil {
+		s.mac = c.mac()
 	}
-	if t.block != nil {
-		iv := make([]byte, t.block.BlockSize())
-		s.enc = cipher.NewCBCEncrypter(t.block, iv).(cbcMode)
-		s.dec = cipher.NewCBCDecrypter(t.block, iv).(cbcMode)
-	}
+	iv := make([]byte, c.block.BlockSize())
+	s.enc = cipher.NewCBCEncrypter(c.block, iv).(cbcMode)
+	s.dec = cipher.NewCBCDecrypter(c.block, iv).(cbcMode)
 	return s
 }
 
 // ciphertextLen is the length of payload, padding, pad length and next
 // header for an n-byte payload.
 func (t *transform) ciphertextLen(n int) int {
-	return (n + 2 + t.align - 1) / t.align * t.align
+	align := int(t.align)
+	return (n + 2 + align - 1) / align * align
 }
+
+// headerLen is the length of SPI, sequence number and IV.
+func (t *transform) headerLen() int { return headerLen + int(t.ivLen) }
 
 // overhead is the bytes a packet adds to an n-byte payload.
 func (t *transform) overhead(n int) int {
-	return headerLen + t.ivLen + t.ciphertextLen(n) - n + t.icvLen
+	return t.headerLen() + t.ciphertextLen(n) - n + int(t.icvLen)
 }
 
-// aad is the associated data of a combined mode: SPI | Seq, or with ESN
-// SPI | Seq high | Seq low (RFC 4106 section 5, RFC 7634 section 2.1).
-func aad(s *scratch, pkt []byte, seq uint64, esn bool) []byte {
+// nonceFor is the nonce of a combined mode: salt | IV.
+func (s *aeadScratch) nonceFor(salt [saltLen]byte, iv []byte) []byte {
+	copy(s.nonce[:saltLen], salt[:])
+	copy(s.nonce[saltLen:], iv)
+	return s.nonce[:]
+}
+
+// aadFor is the associated data of a combined mode: SPI | Seq, or with
+// ESN SPI | Seq high | Seq low (RFC 4106 section 5, RFC 7634 section
+// 2.1).
+func (s *aeadScratch) aadFor(pkt []byte, seq uint64, esn bool) []byte {
 	if !esn {
 		return pkt[:headerLen]
 	}
@@ -238,7 +338,7 @@ func aad(s *scratch, pkt []byte, seq uint64, esn bool) []byte {
 // icv is the truncated HMAC of covered (SPI through next header), with
 // the high half of an extended sequence number appended but not sent
 // (RFC 4303 section 2.2.1).
-func (t *transform) icv(s *scratch, covered []byte, seq uint64, esn bool) []byte {
+func (t *transform) icv(s *cbcScratch, covered []byte, seq uint64, esn bool) []byte {
 	s.mac.Reset()
 	s.mac.Write(covered)
 	if esn {
@@ -253,9 +353,9 @@ func (t *transform) icv(s *scratch, covered []byte, seq uint64, esn bool) []byte
 // (AEAD) or random bytes (CBC).
 func (t *transform) seal(dst []byte, spi uint32, seq uint64, esn bool, iv []byte, nextHeader byte, payload []byte) ([]byte, error) {
 	ctLen := t.ciphertextLen(len(payload))
-	ctStart := headerLen + t.ivLen
-	out := slices.Grow(dst, ctStart+ctLen+t.icvLen)
-	out = out[:len(dst)+ctStart+ctLen+t.icvLen]
+	ctStart := t.headerLen()
+	n := ctStart + ctLen + int(t.icvLen)
+	out := slices.Grow(dst, n)[:len(dst)+n]
 	pkt := out[len(dst):]
 	ct := pkt[ctStart : ctStart+ctLen]
 	// The payload first: it may already sit where the ciphertext goes,
@@ -270,40 +370,48 @@ func (t *transform) seal(dst []byte, spi uint32, seq uint64, esn bool, iv []byte
 	binary.BigEndian.PutUint32(pkt[0:4], spi)
 	binary.BigEndian.PutUint32(pkt[4:8], uint32(seq))
 	ivb := pkt[headerLen:ctStart]
-
-	s := t.pool.Get().(*scratch)
-	defer t.pool.Put(s)
-	if t.aead != nil {
-		if iv != nil {
-			copy(ivb, iv)
-		} else {
-			binary.BigEndian.PutUint64(ivb, seq)
-		}
-		copy(s.nonce[saltLen:], ivb)
-		t.aead.Seal(ct[:0], s.nonce[:], ct, aad(s, pkt, seq, esn))
-		return out, nil
-	}
-	if iv != nil {
+	switch {
+	case iv != nil:
 		copy(ivb, iv)
-	} else if _, err := io.ReadFull(t.rand, ivb); err != nil {
-		return dst, fmt.Errorf("esp: reading IV: %w", err)
+	case t.aead:
+		binary.BigEndian.PutUint64(ivb, seq)
+	default:
+		if _, err := io.ReadFull(rand.Reader, ivb); err != nil {
+			return dst, fmt.Errorf("esp: reading IV: %w", err)
+		}
 	}
-	s.enc.SetIV(ivb)
+	t.protect(pkt, seq, esn)
+	return out, nil
+}
+
+// protect encrypts the plaintext of a laid-out packet in place, under the
+// IV the packet carries, and fills in its ICV.
+func (t *transform) protect(pkt []byte, seq uint64, esn bool) {
+	k := t.keys()
+	ctStart, icvStart := t.headerLen(), len(pkt)-int(t.icvLen)
+	iv, ct := pkt[headerLen:ctStart], pkt[ctStart:icvStart]
+	if k.aead != nil {
+		s := aeadScratchPool.Get().(*aeadScratch)
+		defer aeadScratchPool.Put(s)
+		k.aead.Seal(ct[:0], s.nonceFor(t.salt, iv), ct, s.aadFor(pkt, seq, esn))
+		return
+	}
+	s := k.cbc.pool.Get().(*cbcScratch)
+	defer k.cbc.pool.Put(s)
+	s.enc.SetIV(iv)
 	s.enc.CryptBlocks(ct, ct)
 	if s.mac != nil {
-		icvStart := ctStart + ctLen
 		copy(pkt[icvStart:], t.icv(s, pkt[:icvStart], seq, esn))
 	}
-	return out, nil
 }
 
 // minLen is the shortest packet that can carry a pad length and next
 // header.
 func (t *transform) minLen() int {
-	if t.aead != nil {
-		return headerLen + t.ivLen + 2 + t.icvLen
+	if t.aead {
+		return t.headerLen() + 2 + int(t.icvLen)
 	}
-	return headerLen + t.ivLen + t.align + t.icvLen
+	return t.headerLen() + int(t.align) + int(t.icvLen)
 }
 
 // wellFormed checks what the length alone tells.
@@ -311,32 +419,34 @@ func (t *transform) wellFormed(pkt []byte) bool {
 	if len(pkt) < t.minLen() {
 		return false
 	}
-	return t.aead != nil || (len(pkt)-headerLen-t.ivLen-t.icvLen)%t.align == 0
+	return t.aead || (len(pkt)-t.headerLen()-int(t.icvLen))%int(t.align) == 0
 }
 
 // open authenticates pkt as sequence number seq and appends the
 // plaintext (payload through next header) to dst. The only error is
 // ErrAuth.
 func (t *transform) open(dst, pkt []byte, seq uint64, esn bool) ([]byte, error) {
-	ctStart := headerLen + t.ivLen
-	icvStart := len(pkt) - t.icvLen
-	s := t.pool.Get().(*scratch)
-	defer t.pool.Put(s)
-	if t.aead != nil {
-		copy(s.nonce[saltLen:], pkt[headerLen:ctStart])
-		out, err := t.aead.Open(dst, s.nonce[:], pkt[ctStart:], aad(s, pkt, seq, esn))
+	k := t.keys()
+	ctStart, icvStart := t.headerLen(), len(pkt)-int(t.icvLen)
+	iv := pkt[headerLen:ctStart]
+	if k.aead != nil {
+		s := aeadScratchPool.Get().(*aeadScratch)
+		defer aeadScratchPool.Put(s)
+		out, err := k.aead.Open(dst, s.nonceFor(t.salt, iv), pkt[ctStart:], s.aadFor(pkt, seq, esn))
 		if err != nil {
 			return dst, ErrAuth
 		}
 		return out, nil
 	}
+	s := k.cbc.pool.Get().(*cbcScratch)
+	defer k.cbc.pool.Put(s)
 	// The ICV before any decryption (RFC 4303 section 3.4.4.1).
 	if s.mac != nil && !hmac.Equal(t.icv(s, pkt[:icvStart], seq, esn), pkt[icvStart:]) {
 		return dst, ErrAuth
 	}
 	ct := pkt[ctStart:icvStart]
 	out := slices.Grow(dst, len(ct))[:len(dst)+len(ct)]
-	s.dec.SetIV(pkt[headerLen:ctStart])
+	s.dec.SetIV(iv)
 	s.dec.CryptBlocks(out[len(dst):], ct)
 	return out, nil
 }

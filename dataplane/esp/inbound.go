@@ -21,11 +21,12 @@ const (
 // Inbound opens packets of one inbound SA. It is safe for concurrent use.
 type Inbound struct {
 	esn   bool
-	t     *transform
 	fails atomic.Uint32 // consecutive integrity failures, for resync
 
 	mu  sync.Mutex // guards win; never held across cryptography
 	win window
+
+	t transform
 }
 
 // NewInbound keys an inbound SA with an empty replay window.
@@ -36,15 +37,16 @@ func NewInbound(c Config) (*Inbound, error) {
 	if c.ReplayWindow < 0 || c.ReplayWindow > MaxReplayWindow {
 		return nil, c.errorf("replay window %d out of range 0-%d", c.ReplayWindow, MaxReplayWindow)
 	}
-	t, err := newTransform(c)
-	if err != nil {
+	in := newInbound(c)
+	if err := in.t.init(c); err != nil {
 		return nil, err
 	}
-	return newInbound(c, t), nil
+	return in, nil
 }
 
-func newInbound(c Config, t *transform) *Inbound {
-	return &Inbound{esn: c.ESN, t: t, win: newWindow(c.ReplayWindow)}
+// newInbound is an inbound SA whose transform is still to be keyed.
+func newInbound(c Config) *Inbound {
+	return &Inbound{esn: c.ESN, win: newWindow(c.ReplayWindow)}
 }
 
 // Open verifies and decrypts one ESP packet (starting at the SPI) and
@@ -57,7 +59,7 @@ func newInbound(c Config, t *transform) *Inbound {
 // compared: a packet of another SA fails with ErrAuth. On error dst is
 // returned as it was. dst's spare capacity must not overlap pkt.
 func (in *Inbound) Open(dst, pkt []byte) (payload []byte, nextHeader byte, err error) {
-	t := in.t
+	t := &in.t
 	if !t.wellFormed(pkt) {
 		return dst, 0, ErrMalformed
 	}

@@ -1,7 +1,6 @@
 package esp
 
 import (
-	"crypto/aes"
 	"encoding/binary"
 	"strconv"
 	"strings"
@@ -13,12 +12,15 @@ import (
 
 // checkVector seals payload as sequence number seq with the vector's IV,
 // compares the packet byte for byte, then opens the vector's packet on a
-// fresh inbound SA whose window was just below seq.
-func checkVector(t *testing.T, c Config, tr func() *transform, seq uint64, iv []byte, nextHeader byte, payload, want []byte) {
+// fresh inbound SA whose window was just below seq. key keys each SA's
+// transform.
+func checkVector(t *testing.T, c Config, key func(*transform), seq uint64, iv []byte, nextHeader byte, payload, want []byte) {
 	t.Helper()
-	o := newOutbound(c, tr())
+	o := newOutbound(c)
+	key(&o.t)
 	testvec.CheckBytes(t, "sealed packet", o.sealAt(seq, iv, nextHeader, payload), want)
-	in := newInbound(c, tr())
+	in := newInbound(c)
+	key(&in.t)
 	if seq > 1 {
 		in.setTop(seq - 1)
 	}
@@ -35,13 +37,12 @@ func checkVector(t *testing.T, c Config, tr func() *transform, seq uint64, iv []
 	}
 }
 
-func mustTransform(t *testing.T, c Config) func() *transform {
-	return func() *transform {
-		tr, err := newTransform(c)
-		if err != nil {
+// keyedBy keys a transform from c as NewInbound and NewOutbound do.
+func keyedBy(t *testing.T, c Config) func(*transform) {
+	return func(tr *transform) {
+		if err := tr.init(c); err != nil {
 			t.Fatal(err)
 		}
-		return tr
 	}
 }
 
@@ -96,7 +97,7 @@ func TestRFC7634ESPExample(t *testing.T) {
 		t.Fatalf("next header %d, want 4", nh)
 	}
 	c := Config{SPI: 0x01020304, Encr: suite.EncrChaCha20Poly1305, EncrKey: key, ReplayWindow: 64}
-	checkVector(t, c, mustTransform(t, c), 5, testvec.Unhex(t, "10 11 12 13 14 15 16 17"), nh, payload, ipPacket[20:])
+	checkVector(t, c, keyedBy(t, c), 5, testvec.Unhex(t, "10 11 12 13 14 15 16 17"), nh, payload, ipPacket[20:])
 }
 
 // The AES-GCM-ESP test cases of draft-mcgrew-gcm-test-01 (the companion
@@ -238,7 +239,7 @@ func TestGCMTestVectors(t *testing.T) {
 				EncrKeyBits: (len(key) - saltLen) * 8, EncrKey: key, ESN: len(seqHex) == 16, ReplayWindow: 64,
 			}
 			payload, nh := splitTrailer(t, testvec.Unhex(t, v.plaintext), aeadAlign)
-			checkVector(t, c, mustTransform(t, c), seq, testvec.Unhex(t, v.iv), nh, payload, testvec.Unhex(t, v.packet))
+			checkVector(t, c, keyedBy(t, c), seq, testvec.Unhex(t, v.iv), nh, payload, testvec.Unhex(t, v.packet))
 		})
 	}
 }
@@ -294,22 +295,15 @@ func TestRFC3602ESPCases(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tr := func() *transform {
-				b, err := aes.NewCipher(testvec.Unhex(t, tc.key))
-				if err != nil {
-					t.Fatal(err)
-				}
-				tr := &transform{}
-				tr.setCBC(b, nil, 0)
-				tr.pool.New = tr.newScratch
-				return tr
+			encryptionOnly := func(tr *transform) {
+				tr.setKeys(suite.EncrAESCBC, testvec.Unhex(t, tc.key), nil, suite.IntegNone, nil)
 			}
 			iv := testvec.Unhex(t, tc.iv)
 			want := binary.BigEndian.AppendUint32(nil, tc.spi)
 			want = binary.BigEndian.AppendUint32(want, uint32(tc.seq))
 			want = append(append(want, iv...), testvec.Unhex(t, tc.ctext)...)
 			c := Config{SPI: tc.spi, ReplayWindow: 64}
-			checkVector(t, c, tr, tc.seq, iv, tc.nextHeader, testvec.Unhex(t, tc.payload), want)
+			checkVector(t, c, encryptionOnly, tc.seq, iv, tc.nextHeader, testvec.Unhex(t, tc.payload), want)
 		})
 	}
 }
@@ -358,12 +352,13 @@ func TestHMACTruncation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Config{SPI: 1, Encr: suite.EncrAESCBC, EncrKeyBits: 128, Integ: tc.integ,
 				EncrKey: make([]byte, 16), IntegKey: testvec.Unhex(t, tc.key)}
-			tr, err := newTransform(c)
-			if err != nil {
+			var tr transform
+			if err := tr.init(c); err != nil {
 				t.Fatal(err)
 			}
-			s := tr.pool.Get().(*scratch)
-			defer tr.pool.Put(s)
+			pool := &tr.keys().cbc.pool
+			s := pool.Get().(*cbcScratch)
+			defer pool.Put(s)
 			data := testvec.Unhex(t, tc.data)
 			testvec.CheckBytes(t, "ICV", tr.icv(s, data, 0, false), testvec.Unhex(t, tc.icv))
 			// Again on the same pooled state: Reset must forget the first.

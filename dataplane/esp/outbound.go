@@ -12,7 +12,7 @@ type Outbound struct {
 	esn   bool
 	limit uint64        // last sequence number that may be sent
 	seq   atomic.Uint64 // last sequence number handed out
-	t     *transform
+	t     transform
 }
 
 // NewOutbound keys an outbound SA. Its first packet has sequence number 1.
@@ -20,15 +20,16 @@ func NewOutbound(c Config) (*Outbound, error) {
 	if c.SPI == 0 {
 		return nil, c.errorf("zero SPI")
 	}
-	t, err := newTransform(c)
-	if err != nil {
+	o := newOutbound(c)
+	if err := o.t.init(c); err != nil {
 		return nil, err
 	}
-	return newOutbound(c, t), nil
+	return o, nil
 }
 
-func newOutbound(c Config, t *transform) *Outbound {
-	o := &Outbound{spi: c.SPI, esn: c.ESN, limit: math.MaxUint32, t: t}
+// newOutbound is an outbound SA whose transform is still to be keyed.
+func newOutbound(c Config) *Outbound {
+	o := &Outbound{spi: c.SPI, esn: c.ESN, limit: math.MaxUint32}
 	if c.ESN {
 		o.limit = math.MaxUint64
 	}
@@ -74,7 +75,7 @@ func (o *Outbound) Overhead(payloadLen int) int { return o.t.overhead(payloadLen
 
 // HeaderLen is the length of SPI, sequence number and IV: where the
 // ciphertext starts in a packet.
-func (o *Outbound) HeaderLen() int { return headerLen + o.t.ivLen }
+func (o *Outbound) HeaderLen() int { return o.t.headerLen() }
 
 // Seq is the last sequence number sent (0 before the first packet), for
 // rekeying before the space runs out.
