@@ -14,6 +14,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// tunQueueLen is the TUN devices' transmit queue length, in packets.
+const tunQueueLen = 5000
+
 // vrf is one routing table: a network namespace, its TUN device and the
 // routes through it.
 type vrf struct {
@@ -91,6 +94,11 @@ func (v *vrf) linkUp() error {
 	v.linkIndex = link.Attrs().Index
 	if err := v.nl.LinkSetMTU(link, v.mtu); err != nil {
 		return fmt.Errorf("TUN %s: mtu %d: %w", v.tunName, v.mtu, err)
+	}
+	// The kernel queues packets for the TUN while a reader is busy; the
+	// default 500 overflows under a TCP burst to one client.
+	if err := v.nl.LinkSetTxQLen(link, tunQueueLen); err != nil {
+		return fmt.Errorf("TUN %s: txqueuelen %d: %w", v.tunName, tunQueueLen, err)
 	}
 	if err := v.nl.LinkSetUp(link); err != nil {
 		return fmt.Errorf("TUN %s: up: %w", v.tunName, err)
