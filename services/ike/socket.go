@@ -96,42 +96,73 @@ func (s *socket) close() {
 	}
 }
 
+// readBatch is how many datagrams one recvmmsg may return: under an ESP
+// load the socket has many queued, and one system call per datagram is
+// what the data plane's profile is made of.
+const readBatch = 32
+
+// batchBuffers are a reader's message slots. Each buffer takes the largest
+// UDP datagram, but only the pages a datagram touches become resident.
+func batchBuffers(oob int) ([]ipv4.Message, [][]byte) {
+	msgs := make([]ipv4.Message, readBatch)
+	bufs := make([][]byte, readBatch)
+	for i := range msgs {
+		bufs[i] = make([]byte, 65536)
+		msgs[i].Buffers = [][]byte{bufs[i]}
+		msgs[i].OOB = make([]byte, oob)
+	}
+	return msgs, bufs
+}
+
 // read4 and read6 loop until the socket closes, handing each datagram to fn.
 func (s *socket) read4(fn func(packet)) {
-	buf := make([]byte, 65536)
-	for {
-		n, cm, src, err := s.pc4.ReadFrom(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
+	var cm ipv4.ControlMessage
+	s.readLoop(s.pc4.ReadBatch, len(ipv4.NewControlMessage(ipv4.FlagDst|ipv4.FlagInterface)), func(oob []byte) (netip.Addr, bool) {
+		if cm.Parse(oob) != nil || cm.Dst == nil {
+			return netip.Addr{}, false
 		}
-		ua, ok := src.(*net.UDPAddr)
-		if !ok || cm == nil {
-			continue
-		}
-		dst, _ := netip.AddrFromSlice(cm.Dst.To4())
-		s.deliver(buf[:n], ua.AddrPort(), netip.AddrPortFrom(dst, s.port), fn)
-	}
+		return netip.AddrFromSlice(cm.Dst.To4())
+	}, fn)
 }
 
 func (s *socket) read6(fn func(packet)) {
-	buf := make([]byte, 65536)
+	var cm ipv6.ControlMessage
+	s.readLoop(s.pc6.ReadBatch, len(ipv6.NewControlMessage(ipv6.FlagDst|ipv6.FlagInterface)), func(oob []byte) (netip.Addr, bool) {
+		if cm.Parse(oob) != nil || cm.Dst == nil {
+			return netip.Addr{}, false
+		}
+		a, ok := netip.AddrFromSlice(cm.Dst)
+		return a.Unmap(), ok
+	}, fn)
+}
+
+// readLoop reads batches with read until the socket closes; dst reads a
+// datagram's destination address from its packet-info control message.
+func (s *socket) readLoop(read func([]ipv4.Message, int) (int, error), oobLen int, dst func([]byte) (netip.Addr, bool), fn func(packet)) {
+	msgs, bufs := batchBuffers(oobLen)
 	for {
-		n, cm, src, err := s.pc6.ReadFrom(buf)
+		for i := range msgs {
+			msgs[i].Buffers[0], msgs[i].OOB = bufs[i], msgs[i].OOB[:cap(msgs[i].OOB)]
+		}
+		n, err := read(msgs, 0)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
 			continue
 		}
-		ua, ok := src.(*net.UDPAddr)
-		if !ok || cm == nil {
-			continue
+		for i := range n {
+			m := &msgs[i]
+			ua, ok := m.Addr.(*net.UDPAddr)
+			if !ok {
+				continue
+			}
+			to, ok := dst(m.OOB[:m.NN])
+			if !ok {
+				continue
+			}
+			s.deliver(bufs[i][:m.N], ua.AddrPort(), netip.AddrPortFrom(to, s.port), fn)
 		}
-		dst, _ := netip.AddrFromSlice(cm.Dst)
-		s.deliver(buf[:n], ua.AddrPort(), netip.AddrPortFrom(dst.Unmap(), s.port), fn)
 	}
 }
 
