@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync"
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
@@ -24,6 +25,9 @@ type socket struct {
 	pc4   *ipv4.PacketConn
 	conn6 *net.UDPConn
 	pc6   *ipv6.PacketConn
+	// srcOOB caches the marshalled source-address control message of
+	// each local address we send from (netip.Addr -> []byte).
+	srcOOB sync.Map
 }
 
 // socketBuffer is the kernel buffer size asked for each socket: bursts of
@@ -185,27 +189,35 @@ func (s *socket) send(local, remote netip.AddrPort, msg []byte) error {
 
 // sendRaw writes a datagram as is (ESP for the data plane, keepalives).
 func (s *socket) sendRaw(local, remote netip.AddrPort, b []byte) error {
-	dst := net.UDPAddrFromAddrPort(remote)
-	if remote.Addr().Is4() {
-		if s.pc4 == nil {
-			return errors.New("ike: no IPv4 socket")
-		}
-		var cm *ipv4.ControlMessage
-		if local.Addr().IsValid() && !local.Addr().IsUnspecified() {
-			cm = &ipv4.ControlMessage{Src: local.Addr().AsSlice()}
-		}
-		_, err := s.pc4.WriteTo(b, cm, dst)
-		return err
+	conn := s.conn4
+	if !remote.Addr().Is4() {
+		conn = s.conn6
 	}
-	if s.pc6 == nil {
-		return errors.New("ike: no IPv6 socket")
+	if conn == nil {
+		return fmt.Errorf("ike: no socket for %v", remote)
 	}
-	var cm *ipv6.ControlMessage
-	if local.Addr().IsValid() && !local.Addr().IsUnspecified() {
-		cm = &ipv6.ControlMessage{Src: local.Addr().AsSlice()}
-	}
-	_, err := s.pc6.WriteTo(b, cm, dst)
+	_, _, err := conn.WriteMsgUDPAddrPort(b, s.sourceOOB(local.Addr()), remote)
 	return err
+}
+
+// sourceOOB is the control message that makes the kernel send from src
+// (IP_PKTINFO / IPV6_PKTINFO), built once per address; nil lets the
+// kernel choose.
+func (s *socket) sourceOOB(src netip.Addr) []byte {
+	if !src.IsValid() || src.IsUnspecified() {
+		return nil
+	}
+	if oob, ok := s.srcOOB.Load(src); ok {
+		return oob.([]byte)
+	}
+	var oob []byte
+	if src.Is4() {
+		oob = (&ipv4.ControlMessage{Src: src.AsSlice()}).Marshal()
+	} else {
+		oob = (&ipv6.ControlMessage{Src: src.AsSlice()}).Marshal()
+	}
+	s.srcOOB.Store(src, oob)
+	return oob
 }
 
 // setKernelESPInUDP marks the socket UDP_ENCAP_ESPINUDP (RFC 3948): the
