@@ -37,7 +37,7 @@ type childSA struct {
 // (SA, TSi, TSr and notifications), or an error notification.
 // tsi/tsr are the peer's (initiator's) and ours; gir is the PFS secret.
 func (sa *ikeSA) acceptChild(offer *wire.SA, tsi, tsr *wire.TS, transport bool, gir []byte, ni, nr []byte, inAuth bool) []wire.Payload {
-	c, ps, errN := sa.negotiateChild(offer, tsi, tsr, transport, gir, ni, nr, inAuth)
+	c, ps, errN := sa.negotiateChild(offer, tsi, tsr, transport, gir, ni, nr, inAuth, nil)
 	if errN != nil {
 		sa.e.stats.childFailed.Add(1)
 		sa.debugf("Child SA not created: %s", errN.NotifyType)
@@ -48,7 +48,9 @@ func (sa *ikeSA) acceptChild(offer *wire.SA, tsi, tsr *wire.TS, transport bool, 
 	return ps
 }
 
-func (sa *ikeSA) negotiateChild(offer *wire.SA, tsi, tsr *wire.TS, transport bool, gir []byte, ni, nr []byte, inAuth bool) (*childSA, []wire.Payload, *wire.Notify) {
+// replaces is the child SA a peer's rekey replaces: the data plane keeps
+// sending on it until the peer uses the new one (make-before-break).
+func (sa *ikeSA) negotiateChild(offer *wire.SA, tsi, tsr *wire.TS, transport bool, gir []byte, ni, nr []byte, inAuth bool, replaces *dataplane.SAID) (*childSA, []wire.Payload, *wire.Notify) {
 	cfg := sa.e.cfg.Load()
 	ipsecProf := cfg.ipsecProfileFor(sa.profile)
 	pol, err := negotiate.ESPAcceptable(ipsecProf, cfg.transforms)
@@ -98,7 +100,7 @@ func (sa *ikeSA) negotiateChild(offer *wire.SA, tsi, tsr *wire.TS, transport boo
 		sa.e.releaseChildSPI(c.inSPI)
 		return nil, nil, &wire.Notify{NotifyType: wire.NO_PROPOSAL_CHOSEN}
 	}
-	if err := sa.install(c, keys, nil, false); err != nil {
+	if err := sa.install(c, keys, replaces, false); err != nil {
 		sa.e.releaseChildSPI(c.inSPI)
 		sa.e.log.Error("ike: installing child SA failed", "err", err)
 		return nil, nil, &wire.Notify{NotifyType: wire.TEMPORARY_FAILURE}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"io"
 
+	"github.com/gatehouse-vpn/gatehouse/dataplane"
 	"github.com/gatehouse-vpn/gatehouse/services/ike/negotiate"
 	"github.com/gatehouse-vpn/gatehouse/services/ike/suite"
 	"github.com/gatehouse-vpn/gatehouse/services/ike/wire"
@@ -108,7 +109,11 @@ func (sa *ikeSA) handleCreateChild(h wire.Header, ps []wire.Payload) {
 		}
 		kePub = dh.PublicKey()
 	}
-	c, cps, errN := sa.negotiateChild(offer, tsi, tsr, trans, gir, ni.Data, nr, false)
+	var replaces *dataplane.SAID
+	if old != nil {
+		replaces = &dataplane.SAID{SPI: old.inSPI}
+	}
+	c, cps, errN := sa.negotiateChild(offer, tsi, tsr, trans, gir, ni.Data, nr, false, replaces)
 	if errN != nil {
 		sa.e.stats.childFailed.Add(1)
 		sa.respond(h, []wire.Payload{errN})
