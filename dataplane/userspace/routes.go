@@ -8,11 +8,14 @@ import (
 
 // routeTable maps destinations to virtual-access interfaces for one VRF.
 // Host routes (a client's assigned address, the common case) are a map
-// lookup; other prefixes are few and searched longest first.
+// lookup; other prefixes are few and searched longest first. IPv4 hosts
+// are keyed by their 4 bytes: a third of a netip.Addr key, at one entry
+// per session.
 type routeTable struct {
 	mu       sync.RWMutex
-	hosts    map[netip.Addr]*vaccess
-	prefixes []prefixRoute // longest first
+	hosts4   map[[4]byte]*vaccess
+	hosts6   map[netip.Addr]*vaccess // and IPv4-mapped IPv6 hosts
+	prefixes []prefixRoute           // longest first
 }
 
 type prefixRoute struct {
@@ -20,13 +23,39 @@ type prefixRoute struct {
 	va     *vaccess
 }
 
-func newRouteTable() *routeTable { return &routeTable{hosts: map[netip.Addr]*vaccess{}} }
+func newRouteTable() *routeTable {
+	return &routeTable{hosts4: map[[4]byte]*vaccess{}, hosts6: map[netip.Addr]*vaccess{}}
+}
+
+// host is the host route to a, or nil.
+func (t *routeTable) host(a netip.Addr) *vaccess {
+	if a.Is4() {
+		return t.hosts4[a.As4()]
+	}
+	return t.hosts6[a]
+}
+
+func (t *routeTable) setHost(a netip.Addr, va *vaccess) {
+	if a.Is4() {
+		t.hosts4[a.As4()] = va
+	} else {
+		t.hosts6[a] = va
+	}
+}
+
+func (t *routeTable) deleteHost(a netip.Addr) {
+	if a.Is4() {
+		delete(t.hosts4, a.As4())
+	} else {
+		delete(t.hosts6, a)
+	}
+}
 
 // lookup returns the interface holding the longest route to dst.
 func (t *routeTable) lookup(dst netip.Addr) *vaccess {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	if va := t.hosts[dst]; va != nil {
+	if va := t.host(dst); va != nil {
 		return va
 	}
 	for _, r := range t.prefixes {
@@ -43,8 +72,8 @@ func (t *routeTable) replace(va *vaccess, old, new []netip.Prefix) {
 	defer t.mu.Unlock()
 	for _, p := range old {
 		if p.IsSingleIP() {
-			if t.hosts[p.Addr()] == va {
-				delete(t.hosts, p.Addr())
+			if t.host(p.Addr()) == va {
+				t.deleteHost(p.Addr())
 			}
 			continue
 		}
@@ -52,7 +81,7 @@ func (t *routeTable) replace(va *vaccess, old, new []netip.Prefix) {
 	}
 	for _, p := range new {
 		if p.IsSingleIP() {
-			t.hosts[p.Addr()] = va
+			t.setHost(p.Addr(), va)
 			continue
 		}
 		t.prefixes = append(t.prefixes, prefixRoute{p, va})

@@ -53,6 +53,10 @@ type Backend struct {
 	vrfs   map[string]*vrf
 	ifaces map[string]*vaccess
 	closed bool
+	// lastFwd is the forwarding state set last, shared by the interfaces
+	// whose spec asks for the same (clones of one template revision):
+	// one allocation for them all instead of one each.
+	lastFwd *forwarding
 
 	saMu  sync.RWMutex
 	bySPI map[uint32]*childSA
@@ -73,10 +77,11 @@ type Backend struct {
 
 type transmitFunc func(fvrf string, from, to netip.AddrPort, pkt []byte) error
 
-// vaccess is one logical virtual-access interface.
+// vaccess is one logical virtual-access interface. It keeps of its spec
+// only what forwarding needs: the VRF (vrf.name is the spec's VRF) and
+// the forwarding state.
 type vaccess struct {
 	name    string
-	spec    dataplane.InterfaceSpec
 	vrf     *vrf
 	routes  []netip.Prefix
 	out     atomic.Pointer[childSA] // the SA outbound traffic uses
@@ -87,15 +92,20 @@ type vaccess struct {
 }
 
 // forwarding is the part of an interface's spec the packet path needs,
-// swapped whole when the spec changes.
+// swapped whole when the spec changes. It is never changed once stored:
+// interfaces share it.
 type forwarding struct {
 	mtu     int
 	in, out *dataplane.ACL
 }
 
-func (va *vaccess) setSpec(spec dataplane.InterfaceSpec) {
-	va.spec = spec
-	va.fwd.Store(&forwarding{mtu: spec.EffectiveMTU(), in: spec.InFilter, out: spec.OutFilter})
+// setSpec takes the forwarding state of spec (b.mu held).
+func (b *Backend) setSpec(va *vaccess, spec dataplane.InterfaceSpec) {
+	f := forwarding{mtu: spec.EffectiveMTU(), in: spec.InFilter, out: spec.OutFilter}
+	if b.lastFwd == nil || *b.lastFwd != f {
+		b.lastFwd = &f
+	}
+	va.fwd.Store(b.lastFwd)
 }
 
 type ifCounters struct {
@@ -105,20 +115,32 @@ type ifCounters struct {
 
 // childSA is both directions of one installed SA.
 type childSA struct {
-	id        dataplane.SAID
-	spec      dataplane.ChildSA // keys cleared
+	id dataplane.SAID
+	// pending: installed as a rekey of the interface's outbound SA, and
+	// not carrying outbound traffic yet. It takes over when the peer
+	// first uses it or the SA it replaces goes (make-before-break: the
+	// peer may not have installed its end of the new SA when ours is).
+	pending   atomic.Bool
+	soft      atomic.Bool // soft expiry reported
+	hard      atomic.Bool // hard expiry reached: the SA carries nothing more
+	spec      saPath
 	va        *vaccess
 	in        *esp.Inbound
 	out       *esp.Outbound
 	installed time.Time
 	c         saCounters
-	// pending: installed as a rekey of the interface's outbound SA, and
-	// not carrying outbound traffic yet. It takes over when the peer
-	// first uses it or the SA it replaces goes (make-before-break: the
-	// peer may not have installed its end of the new SA when ours is).
-	pending atomic.Bool
-	soft    atomic.Bool // soft expiry reported
-	hard    atomic.Bool // hard expiry reached: the SA carries nothing more
+}
+
+// saPath is what the packet path and the lifetime checks read of an SA's
+// dataplane.ChildSA, under the same field names; the rest of the spec
+// (keys, transforms, local selectors) is in the esp state or not needed,
+// and is not kept: it was the larger half of an installed SA.
+type saPath struct {
+	FVRF          string
+	Local, Remote netip.AddrPort
+	RemoteTS      []dataplane.TrafficSelector // the caller's slice (not copied)
+	Lifetime      dataplane.Lifetime
+	Encap         bool
 }
 
 type saCounters struct {
@@ -191,7 +213,7 @@ func (b *Backend) EnsureInterface(spec dataplane.InterfaceSpec) error {
 	va := b.ifaces[spec.Name]
 	if va == nil {
 		va = &vaccess{name: spec.Name, vrf: v}
-		va.setSpec(spec)
+		b.setSpec(va, spec)
 		b.ifaces[spec.Name] = va
 		return nil
 	}
@@ -202,10 +224,10 @@ func (b *Backend) EnsureInterface(spec dataplane.InterfaceSpec) error {
 			return err
 		}
 		va.vrf = v
-		va.setSpec(spec)
+		b.setSpec(va, spec)
 		return b.setRoutes(va, routes)
 	}
-	va.setSpec(spec)
+	b.setSpec(va, spec)
 	return nil
 }
 
@@ -260,8 +282,8 @@ func (b *Backend) SetRoutes(vrfName, owner string, routes []dataplane.Route) err
 		}
 		return fmt.Errorf("userspace: routes of %q: %w", owner, dataplane.ErrNotFound)
 	}
-	if va.spec.VRF != vrfName {
-		return fmt.Errorf("userspace: routes of %s in VRF %q, but it is in VRF %q", owner, displayVRF(vrfName), displayVRF(va.spec.VRF))
+	if va.vrf.name != vrfName {
+		return fmt.Errorf("userspace: routes of %s in VRF %q, but it is in VRF %q", owner, displayVRF(vrfName), displayVRF(va.vrf.name))
 	}
 	prefixes := make([]netip.Prefix, 0, len(routes))
 	for _, r := range routes {
@@ -329,8 +351,8 @@ func (b *Backend) InstallSA(spec dataplane.ChildSA) error {
 	if va == nil {
 		return fmt.Errorf("userspace: SA %v: interface %q: %w", spec.ID, spec.Interface, dataplane.ErrNotFound)
 	}
-	spec.In, spec.Out = dataplane.Keys{}, dataplane.Keys{}
-	sa := &childSA{id: spec.ID, spec: spec, va: va, in: in, out: out, installed: b.opt.Now()}
+	sa := &childSA{id: spec.ID, va: va, in: in, out: out, installed: b.opt.Now(), spec: saPath{FVRF: spec.FVRF,
+		Local: spec.Local, Remote: spec.Remote, Encap: spec.Encap, RemoteTS: spec.RemoteTS, Lifetime: spec.Lifetime}}
 	b.saMu.Lock()
 	if b.bySPI[spec.ID.SPI] != nil {
 		b.saMu.Unlock()

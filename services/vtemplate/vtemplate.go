@@ -76,20 +76,6 @@ type VirtualAccess struct {
 	Rejected []RejectedLine
 }
 
-func (va *VirtualAccess) clone() *VirtualAccess {
-	n := *va
-	n.Spec.Addresses = slices.Clone(va.Spec.Addresses)
-	n.Derived = slices.Clone(va.Derived)
-	n.Config.IPv4 = slices.Clone(va.Config.IPv4)
-	n.Config.IPv6 = slices.Clone(va.Config.IPv6)
-	if va.Config.Tunnel != nil {
-		t := *va.Config.Tunnel
-		n.Config.Tunnel = &t
-	}
-	n.Rejected = slices.Clone(va.Rejected)
-	return &n
-}
-
 // Service clones virtual-templates into virtual-access interfaces. It is
 // safe for concurrent use; no call costs more than O(log n) in the number
 // of interfaces, except List. The query methods (Active, Get, List,
@@ -98,6 +84,13 @@ func (va *VirtualAccess) clone() *VirtualAccess {
 // Locking: mu guards the tables and is never held across a data plane
 // call or a configdb read. Each interface has its own mutex that
 // serialises the data plane calls for it (a CoA against a teardown).
+//
+// Memory: an interface holds only what is its own (number, owner, outer
+// addresses, creation time) and a pointer to its configuration before
+// the session's part, which interfaces cloned from the same template
+// revision without authorization lines share. The VirtualAccess handed
+// out (derived lines, Config, Spec) is rendered from them on each call:
+// at 10,000 sessions, storing it cost more than the rest of the session.
 type Service struct {
 	db    *configdb.DB
 	dp    dataplane.Dataplane
@@ -105,10 +98,10 @@ type Service struct {
 	now   func() time.Time
 
 	mu        sync.Mutex
-	byName    map[string]*entry
-	active    map[int]int // template number -> live clones
+	byNumber  map[int]*entry // Virtual-Access number -> interface
+	active    map[int]int    // template number -> live clones
 	nums      numbers
-	templates map[int]cachedTemplate
+	templates map[int]*cachedTemplate
 	acls      map[string]cachedACL // compiled access lists by name
 
 	// debugMu keeps the debug lines of one clone together when several
@@ -116,14 +109,31 @@ type Service struct {
 	debugMu sync.Mutex
 }
 
+// entry is one live interface. Everything but cfg is immutable.
 type entry struct {
-	req Request // immutable
+	number  int
+	sess    session
+	created time.Time
+	// rejected is nil unless an authorization line was refused (rare:
+	// a pointer keeps the common entry small).
+	rejected *[]RejectedLine
 
-	mu      sync.Mutex
+	mu      sync.Mutex // serialises data plane calls for the interface
 	removed bool
-	cfg     *ifConfig // template and AAA, before the session's part
+	// cfg is the template and AAA, before the session's part. It is
+	// read-only, often shared with other interfaces (a template's own
+	// cachedTemplate.cfg, or its ivrf variant), and replaced (never
+	// changed) with both mu and Service.mu held.
+	cfg *ifConfig
+}
 
-	va *VirtualAccess // published snapshot, replaced (never changed) under Service.mu
+// session is what finalize needs of a Request: the session's part of the
+// configuration.
+type session struct {
+	owner                    string
+	template                 int
+	src, dst                 netip.Addr // TunnelSource, TunnelDestination
+	modeAuto, innerIPv6, gre bool
 }
 
 // cachedTemplate is a template as read at a configuration revision.
@@ -131,6 +141,9 @@ type cachedTemplate struct {
 	rev uint64
 	cfg *ifConfig // shared, read-only: clones work on copies
 	err error
+	// ivrf holds the template with a profile's ivrf beneath it, by VRF,
+	// shared by the clones that add nothing else (Service.mu).
+	ivrf map[string]*ifConfig
 }
 
 // New returns a service that reads templates from db, programs dp and
@@ -138,11 +151,25 @@ type cachedTemplate struct {
 // be nil (no data plane: nothing is programmed; no debug output).
 func New(db *configdb.DB, dp dataplane.Dataplane, debug *logging.Debug) *Service {
 	return &Service{db: db, dp: dp, debug: debug, now: time.Now,
-		byName: map[string]*entry{}, active: map[int]int{}, templates: map[int]cachedTemplate{}, acls: map[string]cachedACL{}}
+		byNumber: map[int]*entry{}, active: map[int]int{}, templates: map[int]*cachedTemplate{}, acls: map[string]cachedACL{}}
 }
 
 // Name is the IOS name of virtual-access interface n.
 func Name(n int) string { return "Virtual-Access" + strconv.Itoa(n) }
+
+// vaNumber is the number of the interface Name(n) names, or false for
+// any other spelling ("Virtual-Access01" is not "Virtual-Access1").
+func vaNumber(name string) (int, bool) {
+	digits, ok := strings.CutPrefix(name, "Virtual-Access")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || n <= 0 || strconv.Itoa(n) != digits {
+		return 0, false
+	}
+	return n, true
+}
 
 // linuxName is the Linux link of virtual-access interface n ("va1"): short
 // enough for IFNAMSIZ up to va999999999999.
@@ -174,20 +201,21 @@ func (s *Service) Clone(r Request) (*VirtualAccess, error) {
 		return nil, err
 	}
 	s.mu.Lock()
-	s.byName[va.Name] = e
+	s.byNumber[n] = e
 	s.active[r.Template]++
 	s.mu.Unlock()
-	return va.clone(), nil
+	return va, nil
 }
 
 // build derives the configuration of interface n and says so under debug.
-func (s *Service) build(n int, r Request, tmpl *ifConfig) (*VirtualAccess, *entry, error) {
-	cfg := tmpl.clone()
-	if cfg.VRF == "" && r.VRF != "" {
+func (s *Service) build(n int, r Request, tmpl *cachedTemplate) (*VirtualAccess, *entry, error) {
+	base := tmpl.cfg
+	if base.VRF == "" && r.VRF != "" {
 		// The profile's ivrf lies under the template: the template's
 		// addressing survives it.
-		cfg.VRF, cfg.VRFStyle = r.VRF, schema.VRFStyleDefinition
+		base = s.underIVRF(tmpl, r.VRF)
 	}
+	cfg := base // copied before the first authorization line changes it
 	layers := [][]string{r.Group, r.Implicit, r.User}
 	if r.GroupOverride {
 		layers = [][]string{r.Implicit, r.User, r.Group}
@@ -203,6 +231,9 @@ func (s *Service) build(n int, r Request, tmpl *ifConfig) (*VirtualAccess, *entr
 				continue
 			}
 			applied = append(applied, line)
+			if cfg == base {
+				cfg = base.clone()
+			}
 			if err := cfg.apply(line, false); err != nil {
 				rejected = append(rejected, RejectedLine{Line: line, Reason: err.Error()})
 			}
@@ -213,23 +244,62 @@ func (s *Service) build(n int, r Request, tmpl *ifConfig) (*VirtualAccess, *entr
 	}
 	if debugging {
 		s.debugMu.Lock()
-		s.debugBlock(n, "Virtual-Template"+strconv.Itoa(r.Template), tmpl.lines(true))
+		s.debugBlock(n, "Virtual-Template"+strconv.Itoa(r.Template), tmpl.cfg.lines(true))
 		for _, b := range blocks {
 			s.debugBlock(n, "AAA", b)
 		}
 		s.debugMu.Unlock()
 	}
-	e := &entry{req: r, cfg: cfg}
 	// The authorizations are in cfg now; a session keeps only what
-	// Reapply needs.
-	e.req.Group, e.req.Implicit, e.req.User = nil, nil, nil
-	va := &VirtualAccess{Number: n, Name: Name(n), LinuxName: linuxName(n), Template: r.Template,
-		Owner: r.Owner, Created: s.now(), Rejected: rejected}
-	if err := finalize(va, cfg, &e.req); err != nil {
+	// finalize needs.
+	e := &entry{number: n, created: s.now(), cfg: cfg, sess: session{owner: r.Owner, template: r.Template,
+		src: r.TunnelSource, dst: r.TunnelDestination, modeAuto: r.ModeAuto, innerIPv6: r.InnerIPv6, gre: r.GRE}}
+	if rejected != nil {
+		e.rejected = &rejected
+	}
+	va, err := e.render(cfg)
+	if err != nil {
 		return nil, nil, err
 	}
-	e.va = va
 	return va, e, nil
+}
+
+// underIVRF is the template with a profile's ivrf beneath it, made once
+// per template revision and VRF.
+func (s *Service) underIVRF(tmpl *cachedTemplate, vrf string) *ifConfig {
+	s.mu.Lock()
+	cfg := tmpl.ivrf[vrf]
+	s.mu.Unlock()
+	if cfg != nil {
+		return cfg
+	}
+	cfg = tmpl.cfg.clone()
+	cfg.VRF, cfg.VRFStyle = vrf, schema.VRFStyleDefinition
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := tmpl.ivrf[vrf]; c != nil {
+		return c
+	}
+	if tmpl.ivrf == nil {
+		tmpl.ivrf = map[string]*ifConfig{}
+	}
+	tmpl.ivrf[vrf] = cfg
+	return cfg
+}
+
+// render is the interface as Get hands it out, with configuration cfg
+// (e.cfg, or the one Reapply is about to publish).
+func (e *entry) render(cfg *ifConfig) (*VirtualAccess, error) {
+	name := Name(e.number)
+	va := &VirtualAccess{Number: e.number, Name: name, LinuxName: linuxName(e.number), Template: e.sess.template,
+		Owner: e.sess.owner, Created: e.created}
+	if e.rejected != nil {
+		va.Rejected = slices.Clone(*e.rejected)
+	}
+	if err := finalize(va, cfg, &e.sess); err != nil {
+		return nil, err
+	}
+	return va, nil
 }
 
 // debugBlock writes one "debug vtemplate cloning" block (seed 001:785-812).
@@ -252,10 +322,10 @@ func (s *Service) debugBlock(n int, from string, lines []string) {
 
 // finalize adds the session's part to cfg (seed 001:779-783) and fills in
 // va's derived configuration, mode and data plane spec.
-func finalize(va *VirtualAccess, cfg *ifConfig, r *Request) error {
+func finalize(va *VirtualAccess, cfg *ifConfig, r *session) error {
 	f := cfg.clone()
 	t := f.tunnel()
-	src := r.TunnelSource.Unmap()
+	src := r.src.Unmap()
 	if t.Source == "" {
 		if src.IsValid() {
 			t.Source = src.String()
@@ -267,13 +337,13 @@ func finalize(va *VirtualAccess, cfg *ifConfig, r *Request) error {
 		}
 		src = a.Unmap()
 	}
-	dst := r.TunnelDestination.Unmap()
+	dst := r.dst.Unmap()
 	if dst.IsValid() {
 		t.Destination = dst.String()
 	} else if a, err := netip.ParseAddr(t.Destination); err == nil {
 		dst = a.Unmap()
 	}
-	if r.ModeAuto {
+	if r.modeAuto {
 		t.Mode = autoMode(src, dst, r)
 	}
 	va.Mode = t.Mode
@@ -324,18 +394,18 @@ func maskBits(mask netip.Addr) int {
 // when the selectors carry GRE, IPsec otherwise, over the family of the
 // outer addresses, with an overlay when the inner family differs (seed
 // 001:854-894).
-func autoMode(src, dst netip.Addr, r *Request) string {
+func autoMode(src, dst netip.Addr, r *session) string {
 	outer6 := src.Is6() || !src.IsValid() && dst.Is6()
 	switch {
-	case r.GRE && outer6:
+	case r.gre && outer6:
 		return "gre ipv6"
-	case r.GRE:
+	case r.gre:
 		return "" // gre ip, IOS's default
-	case outer6 && r.InnerIPv6:
+	case outer6 && r.innerIPv6:
 		return "ipsec ipv6"
 	case outer6:
 		return "ipsec ipv6 v4-overlay"
-	case r.InnerIPv6:
+	case r.innerIPv6:
 		return "ipsec ipv4 v6-overlay"
 	}
 	return "ipsec ipv4"
@@ -356,17 +426,18 @@ func (s *Service) ensure(spec dataplane.InterfaceSpec) error {
 // template reads "interface Virtual-TemplateN" as of the current
 // revision; a clone per session costs one atomic load while the
 // configuration does not change.
-func (s *Service) template(n int) (*ifConfig, error) {
+func (s *Service) template(n int) (*cachedTemplate, error) {
 	if s.db == nil {
 		return nil, fmt.Errorf("vtemplate: Virtual-Template%d: no configuration", n)
 	}
 	rev := s.db.Rev()
 	s.mu.Lock()
-	c, ok := s.templates[n]
+	c := s.templates[n]
 	s.mu.Unlock()
-	if ok && c.rev == rev {
-		return c.cfg, c.err
+	if c != nil && c.rev == rev {
+		return c, c.err
 	}
+	c = &cachedTemplate{}
 	name := "Virtual-Template" + strconv.Itoa(n)
 	var i schema.Interface
 	err := s.db.View(func(tx *configdb.ReadTx) error {
@@ -389,7 +460,7 @@ func (s *Service) template(n int) (*ifConfig, error) {
 	s.mu.Lock()
 	s.templates[n] = c
 	s.mu.Unlock()
-	return c.cfg, c.err
+	return c, c.err
 }
 
 // Reapply applies interface-config lines to a live interface, as a CoA
@@ -397,9 +468,7 @@ func (s *Service) template(n int) (*ifConfig, error) {
 // included. Either every line applies or none does: a line IOS would
 // refuse fails the whole change and leaves the interface as it was.
 func (s *Service) Reapply(name string, lines []string) error {
-	s.mu.Lock()
-	e := s.byName[name]
-	s.mu.Unlock()
+	e := s.lookup(name)
 	if e == nil {
 		return fmt.Errorf("vtemplate: %s: %w", name, ErrNotFound)
 	}
@@ -426,42 +495,50 @@ func (s *Service) Reapply(name string, lines []string) error {
 	if len(applied) == 0 {
 		return nil
 	}
-	s.mu.Lock()
-	old := e.va
-	s.mu.Unlock()
 	if s.debug.On(logging.FlagVTemplateCloning) {
 		s.debugMu.Lock()
-		s.debugBlock(old.Number, "AAA", applied)
+		s.debugBlock(e.number, "AAA", applied)
 		s.debugMu.Unlock()
 	}
-	va := old.clone()
-	if err := finalize(va, cfg, &e.req); err != nil {
+	va, err := e.render(cfg)
+	if err != nil {
 		return err
 	}
 	if err := s.ensure(va.Spec); err != nil {
 		return err
 	}
-	e.cfg = cfg
 	s.mu.Lock()
-	e.va = va
+	e.cfg = cfg
 	s.mu.Unlock()
 	return nil
+}
+
+// lookup returns the live interface name names, or nil.
+func (s *Service) lookup(name string) *entry {
+	n, ok := vaNumber(name)
+	if !ok {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byNumber[n]
 }
 
 // Remove deletes a virtual-access interface. Its number is free again
 // once the data plane has let go of it.
 func (s *Service) Remove(name string) error {
+	n, ok := vaNumber(name)
 	s.mu.Lock()
-	e := s.byName[name]
-	if e != nil {
-		delete(s.byName, name)
-		t := e.req.Template
+	e := s.byNumber[n]
+	if ok && e != nil {
+		delete(s.byNumber, n)
+		t := e.sess.template
 		if s.active[t]--; s.active[t] <= 0 {
 			delete(s.active, t)
 		}
 	}
 	s.mu.Unlock()
-	if e == nil {
+	if !ok || e == nil {
 		return fmt.Errorf("vtemplate: %s: %w", name, ErrNotFound)
 	}
 	e.mu.Lock()
@@ -472,7 +549,7 @@ func (s *Service) Remove(name string) error {
 	}
 	e.mu.Unlock()
 	s.mu.Lock()
-	s.nums.put(e.va.Number)
+	s.nums.put(e.number)
 	s.mu.Unlock()
 	if err != nil && !errors.Is(err, dataplane.ErrNotFound) {
 		return fmt.Errorf("vtemplate: %s: %w", name, err)
@@ -497,17 +574,31 @@ func (s *Service) Get(name string) (VirtualAccess, bool) {
 	if s == nil {
 		return VirtualAccess{}, false
 	}
-	s.mu.Lock()
-	e := s.byName[name]
-	var va *VirtualAccess
-	if e != nil {
-		va = e.va
-	}
-	s.mu.Unlock()
-	if va == nil {
+	n, ok := vaNumber(name)
+	if !ok {
 		return VirtualAccess{}, false
 	}
-	return *va.clone(), true
+	s.mu.Lock()
+	e := s.byNumber[n]
+	var cfg *ifConfig
+	if e != nil {
+		cfg = e.cfg
+	}
+	s.mu.Unlock()
+	if e == nil {
+		return VirtualAccess{}, false
+	}
+	return *e.published(cfg), true
+}
+
+// published renders the interface with the configuration published last:
+// it rendered without error then, and renders the same now.
+func (e *entry) published(cfg *ifConfig) *VirtualAccess {
+	va, err := e.render(cfg)
+	if err != nil {
+		panic("vtemplate: " + Name(e.number) + ": published configuration no longer renders: " + err.Error())
+	}
+	return va
 }
 
 // List returns the live virtual-access interfaces by number.
@@ -515,16 +606,20 @@ func (s *Service) List() []VirtualAccess {
 	if s == nil {
 		return nil
 	}
+	type published struct {
+		e   *entry
+		cfg *ifConfig
+	}
 	s.mu.Lock()
-	vas := make([]*VirtualAccess, 0, len(s.byName))
-	for _, e := range s.byName {
-		vas = append(vas, e.va)
+	live := make([]published, 0, len(s.byNumber))
+	for _, e := range s.byNumber {
+		live = append(live, published{e, e.cfg})
 	}
 	s.mu.Unlock()
-	slices.SortFunc(vas, func(a, b *VirtualAccess) int { return a.Number - b.Number })
-	out := make([]VirtualAccess, len(vas))
-	for i, va := range vas {
-		out[i] = *va.clone()
+	slices.SortFunc(live, func(a, b published) int { return a.e.number - b.e.number })
+	out := make([]VirtualAccess, len(live))
+	for i, p := range live {
+		out[i] = *p.e.published(p.cfg)
 	}
 	return out
 }

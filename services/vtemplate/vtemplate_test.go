@@ -594,6 +594,74 @@ func TestGetReturnsCopies(t *testing.T) {
 	}
 }
 
+// TestSharedTemplateConfig: interfaces cloned without authorization lines
+// share their template's configuration (with the profile's ivrf or not);
+// a CoA on one changes that one only, and each keeps its own session part.
+func TestSharedTemplateConfig(t *testing.T) {
+	b := newBox(t, seedConfig+"vrf definition IVRF\n")
+	var names []string
+	for i, vrf := range []string{"", "", "IVRF", "IVRF"} {
+		dst := netip.AddrFrom4([4]byte{172, 16, 1, byte(10 + i)})
+		va, err := b.s.Clone(vtemplate.Request{Template: 1, Owner: fmt.Sprintf("ikev2:%d", i), VRF: vrf, TunnelSource: local, TunnelDestination: dst})
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, va.Name)
+	}
+	for _, n := range []string{names[0], names[2]} {
+		if err := b.s.Reapply(n, []string{"ip mtu 1300", "tunnel key 5"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, n := range names {
+		va, ok := b.s.Get(n)
+		if !ok {
+			t.Fatalf("%s gone", n)
+		}
+		derived := strings.Join(va.Derived, "|")
+		coa := i%2 == 0
+		if strings.Contains(derived, "ip mtu 1300") != coa || strings.Contains(derived, "tunnel key 5") != coa || (va.Spec.MTU == 1300) != coa {
+			t.Errorf("%s (CoA %v): derived %q mtu %d", n, coa, derived, va.Spec.MTU)
+		}
+		if want := (i >= 2); strings.Contains(derived, "vrf forwarding IVRF") != want || (va.Spec.VRF == "IVRF") != want {
+			t.Errorf("%s: derived %q vrf %q", n, derived, va.Spec.VRF)
+		}
+		dst := fmt.Sprintf("172.16.1.%d", 10+i)
+		if !strings.Contains(derived, "tunnel destination "+dst) || va.Config.Tunnel.Destination != dst || va.Owner != fmt.Sprintf("ikev2:%d", i) {
+			t.Errorf("%s: session part %q %+v owner %q", n, derived, va.Config.Tunnel, va.Owner)
+		}
+		if got := specOf(t, b, n); got.MTU != va.Spec.MTU || got.TunnelDestination.String() != dst {
+			t.Errorf("%s: data plane has mtu %d destination %v", n, got.MTU, got.TunnelDestination)
+		}
+	}
+	if fresh, err := b.s.Clone(vtemplate1Request()); err != nil || strings.Contains(strings.Join(fresh.Derived, "|"), "1300") {
+		t.Errorf("a later clone took a CoA: %v %v", fresh.Derived, err)
+	}
+}
+
+// TestNamesMustBeExact: only the spelling Name gives finds an interface.
+func TestNamesMustBeExact(t *testing.T) {
+	b := newBox(t, seedConfig)
+	va, err := b.s.Clone(seedRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"Virtual-Access01", "Virtual-Access+1", "virtual-access1", "Virtual-Access", "Virtual-Access0", "Virtual-Access-1", "Virtual-Access1 ", "Vi1"} {
+		if _, ok := b.s.Get(n); ok {
+			t.Errorf("Get(%q) found %s", n, va.Name)
+		}
+		if err := b.s.Reapply(n, []string{"ip mtu 1300"}); !errors.Is(err, vtemplate.ErrNotFound) {
+			t.Errorf("Reapply(%q): %v", n, err)
+		}
+		if err := b.s.Remove(n); !errors.Is(err, vtemplate.ErrNotFound) {
+			t.Errorf("Remove(%q): %v", n, err)
+		}
+	}
+	if _, ok := b.s.Get(va.Name); !ok {
+		t.Errorf("%s gone", va.Name)
+	}
+}
+
 // BenchmarkClone: the cost of a clone and its removal at 10,000 live
 // interfaces (nothing in it may grow with their number).
 func BenchmarkClone(b *testing.B) {
