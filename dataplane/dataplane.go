@@ -73,6 +73,7 @@ type InterfaceSpec struct {
 	Addresses     []netip.Prefix
 	Unnumbered    string // "ip unnumbered IFNAME"
 	MTU           int    // 0 = default 1400
+	TCPAdjustMSS  int    // clamp the MSS of TCP SYNs both ways to this; 0 = off
 	InACL, OutACL string // ACL names/numbers; "" = none
 	// InFilter and OutFilter are InACL and OutACL compiled, for backends
 	// that enforce them (userspace); nil permits everything. "in" is
@@ -117,6 +118,9 @@ func (s InterfaceSpec) Validate() error {
 				return fail("%v", err)
 			}
 		}
+	}
+	if s.TCPAdjustMSS != 0 && (s.TCPAdjustMSS < 500 || s.TCPAdjustMSS > 1460) {
+		return fail("tcp adjust-mss %d out of range 500-1460", s.TCPAdjustMSS)
 	}
 	if s.MTU != 0 && (s.MTU < 68 || s.MTU > 65535) {
 		return fail("mtu %d out of range 68-65535", s.MTU)

@@ -123,6 +123,12 @@ func registerInterface(t *Tree) {
 				i.IPMTU = int(noOr(c, c.Args.Int("mtu")))
 				return nil
 			})},
+		&grammar.Command{Def: "[no] ip tcp adjust-mss <500-1460>$mss", ShortNo: true,
+			Help: "\nTCP header compression and/or ACK suppression parameters\nAdjust the mss of transit packets\nMaximum segment size in bytes",
+			Action: ifFunc(func(c *Ctx, tx *configdb.Tx, i *schema.Interface) error {
+				i.TCPAdjustMSS = int(noOr(c, c.Args.Int("mss")))
+				return nil
+			})},
 		&grammar.Command{Def: "[no] ip access-group <<1-199>|<1300-2699>|WORD>$acl <in|out>$dir",
 			Help:   "\nSpecify access control for packets\n" + helpACLName + "\ninbound packets\noutbound packets",
 			Action: ifFunc(setAccessGroup)},
@@ -624,6 +630,9 @@ func renderInterface(r *Renderer, i *schema.Interface) {
 	}
 	if i.IPMTU != 0 {
 		r.Line(1, "ip mtu %d", i.IPMTU)
+	}
+	if i.TCPAdjustMSS != 0 {
+		r.Line(1, "ip tcp adjust-mss %d", i.TCPAdjustMSS)
 	}
 	if i.Shutdown {
 		r.Line(1, "shutdown")

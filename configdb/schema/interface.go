@@ -44,6 +44,7 @@ type Interface struct {
 	IPv6Enable       bool        `json:"ipv6_enable,omitempty"`
 	IPv6Unnumbered   string      `json:"ipv6_unnumbered,omitempty"`
 	IPMTU            int         `json:"ip_mtu,omitempty"`
+	TCPAdjustMSS     int         `json:"ip_tcp_adjust_mss,omitempty"` // "ip tcp adjust-mss N"
 	AccessGroupIn    string      `json:"access_group_in,omitempty"`
 	AccessGroupOut   string      `json:"access_group_out,omitempty"`
 	ServicePolicyIn  string      `json:"service_policy_in,omitempty"`

@@ -56,6 +56,7 @@ func (b *Backend) outbound(v *vrf, pkt, buf []byte) {
 		va.c.aclDrops.Add(1)
 		return
 	}
+	clampMSS(pkt, fwd.mss)
 	esp, err := sa.out.Seal(buf, h.nextHeader, pkt)
 	if err != nil {
 		va.c.outDrops.Add(1)
@@ -158,10 +159,12 @@ func (b *Backend) inbound(_ netip.Addr, pkt, buf []byte) {
 	va.c.inBytes.Add(n)
 	sa.c.inPackets.Add(1)
 	b.account(sa, sa.c.inBytes.Add(n)+sa.c.outBytes.Load(), sa.c.inPackets.Load()+sa.c.outPackets.Load())
-	if !va.fwd.Load().in.Permits(payload) {
+	fwd := va.fwd.Load()
+	if !fwd.in.Permits(payload) {
 		va.c.aclDrops.Add(1)
 		return
 	}
+	clampMSS(payload, fwd.mss)
 	v := va.vrf
 	if len(v.tun) == 0 {
 		va.c.inDrops.Add(1)

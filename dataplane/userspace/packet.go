@@ -1,6 +1,7 @@
 package userspace
 
 import (
+	"encoding/binary"
 	"net/netip"
 
 	"github.com/gatehouse-vpn/gatehouse/dataplane"
@@ -59,6 +60,68 @@ func inSelectors(ts []dataplane.TrafficSelector, addr netip.Addr) bool {
 		if !addr.Less(t.Start) && !t.End.Less(addr) {
 			return true
 		}
+	}
+	return false
+}
+
+// clampMSS lowers the maximum segment size option of a TCP SYN in an IPv4
+// or IPv6 packet to mss ("ip tcp adjust-mss"), fixing the TCP checksum
+// incrementally (RFC 1624). It returns whether it changed the packet;
+// anything that is not a first-fragment TCP SYN with a larger MSS is left
+// alone.
+func clampMSS(pkt []byte, mss uint16) bool {
+	if mss == 0 || len(pkt) < 1 {
+		return false
+	}
+	var tcp []byte
+	switch pkt[0] >> 4 {
+	case 4:
+		ihl := int(pkt[0]&0x0f) * 4
+		if len(pkt) < 20 || ihl < 20 || len(pkt) < ihl || pkt[9] != 6 || binary.BigEndian.Uint16(pkt[6:8])&0x1fff != 0 {
+			return false
+		}
+		tcp = pkt[ihl:]
+	case 6:
+		if len(pkt) < 40 || pkt[6] != 6 { // extension headers before TCP: left alone
+			return false
+		}
+		tcp = pkt[40:]
+	default:
+		return false
+	}
+	if len(tcp) < 20 || tcp[13]&0x02 == 0 { // SYN
+		return false
+	}
+	off := int(tcp[12]>>4) * 4
+	if off < 20 || off > len(tcp) {
+		return false
+	}
+	opts := tcp[20:off]
+	for i := 0; i < len(opts); {
+		switch kind := opts[i]; kind {
+		case 0: // end of options
+			return false
+		case 1: // no-op
+			i++
+			continue
+		}
+		if i+1 >= len(opts) || opts[i+1] < 2 || i+int(opts[i+1]) > len(opts) {
+			return false
+		}
+		if opts[i] == 2 && opts[i+1] == 4 {
+			old := binary.BigEndian.Uint16(opts[i+2:])
+			if old <= mss {
+				return false
+			}
+			binary.BigEndian.PutUint16(opts[i+2:], mss)
+			sum := uint32(^binary.BigEndian.Uint16(tcp[16:18])) + uint32(^old) + uint32(mss)
+			for sum > 0xffff {
+				sum = sum>>16 + sum&0xffff
+			}
+			binary.BigEndian.PutUint16(tcp[16:18], ^uint16(sum))
+			return true
+		}
+		i += int(opts[i+1])
 	}
 	return false
 }

@@ -96,12 +96,13 @@ type vaccess struct {
 // interfaces share it.
 type forwarding struct {
 	mtu     int
+	mss     uint16 // TCP MSS clamp, 0 = off
 	in, out *dataplane.ACL
 }
 
 // setSpec takes the forwarding state of spec (b.mu held).
 func (b *Backend) setSpec(va *vaccess, spec dataplane.InterfaceSpec) {
-	f := forwarding{mtu: spec.EffectiveMTU(), in: spec.InFilter, out: spec.OutFilter}
+	f := forwarding{mtu: spec.EffectiveMTU(), mss: uint16(spec.TCPAdjustMSS), in: spec.InFilter, out: spec.OutFilter}
 	if b.lastFwd == nil || *b.lastFwd != f {
 		b.lastFwd = &f
 	}

@@ -3,6 +3,7 @@ package vtemplate_test
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 	"testing"
 
 	"github.com/gatehouse-vpn/gatehouse/dataplane"
@@ -93,4 +94,31 @@ func specOf(t *testing.T, b *box, name string) dataplane.InterfaceSpec {
 	}
 	t.Fatalf("%s not in the data plane", name)
 	return dataplane.InterfaceSpec{}
+}
+
+// TestAdjustMSS: "ip tcp adjust-mss" from the template, overridden by AAA,
+// reaches the data plane and the derived configuration.
+func TestAdjustMSS(t *testing.T) {
+	b := newBox(t, `interface Virtual-Template1 type tunnel
+ ip tcp adjust-mss 1360
+`)
+	va, err := b.s.Clone(vtemplate1Request())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := specOf(t, b, va.Name); s.TCPAdjustMSS != 1360 {
+		t.Errorf("template: adjust-mss %d", s.TCPAdjustMSS)
+	}
+	r := vtemplate1Request()
+	r.User = []string{"ip tcp adjust-mss 1200"}
+	va2, err := b.s.Clone(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := specOf(t, b, va2.Name); s.TCPAdjustMSS != 1200 {
+		t.Errorf("AAA: adjust-mss %d", s.TCPAdjustMSS)
+	}
+	if !slices.Contains(va2.Derived, "ip tcp adjust-mss 1200") {
+		t.Errorf("derived config %q", va2.Derived)
+	}
 }

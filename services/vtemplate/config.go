@@ -186,7 +186,7 @@ func (c *ifConfig) ipCommand(w []string, no bool) error {
 	if len(w) == 0 {
 		return errInvalid
 	}
-	switch keyword(w[0], "address", "unnumbered", "mtu", "access-group", "vrf") {
+	switch keyword(w[0], "address", "unnumbered", "mtu", "access-group", "vrf", "tcp") {
 	case "address":
 		return c.ipAddress(w[1:], no)
 	case "unnumbered":
@@ -213,6 +213,20 @@ func (c *ifConfig) ipCommand(w []string, no bool) error {
 		return nil
 	case "access-group":
 		return c.accessGroup(w[1:], no)
+	case "tcp":
+		if len(w) < 2 || keyword(w[1], "adjust-mss") != "adjust-mss" {
+			return errUnmodelled
+		}
+		if no {
+			c.TCPAdjustMSS = 0
+			return nil
+		}
+		n, err := number(w[2:], 500, 1460)
+		if err != nil {
+			return err
+		}
+		c.TCPAdjustMSS = int(n)
+		return nil
 	case "vrf":
 		return c.vrfForwarding(w[1:], no, schema.VRFStyleLegacy)
 	}
@@ -555,6 +569,9 @@ func (c *ifConfig) lines(cloneText bool) []string {
 	}
 	if c.IPMTU != 0 {
 		add("ip mtu " + strconv.Itoa(c.IPMTU))
+	}
+	if c.TCPAdjustMSS != 0 {
+		add("ip tcp adjust-mss " + strconv.Itoa(c.TCPAdjustMSS))
 	}
 	if c.Shutdown {
 		add("shutdown")

@@ -357,7 +357,7 @@ func finalize(va *VirtualAccess, cfg *ifConfig, r *session) error {
 	va.Config.Name, va.Config.Type, va.Config.Number, va.Config.VTType = va.Name, IfVirtualAccess, va.Number, schema.VTTunnel
 	va.Derived = f.lines(false)
 	va.Spec = dataplane.InterfaceSpec{Name: va.Name, LinuxName: va.LinuxName, VRF: f.VRF, Template: va.Template,
-		MTU: f.IPMTU, InACL: f.AccessGroupIn, OutACL: f.AccessGroupOut, TunnelSource: src, TunnelDestination: dst}
+		MTU: f.IPMTU, TCPAdjustMSS: f.TCPAdjustMSS, InACL: f.AccessGroupIn, OutACL: f.AccessGroupOut, TunnelSource: src, TunnelDestination: dst}
 	switch {
 	case f.IPUnnumbered != "":
 		// The data plane takes addresses or an unnumbered source, not
