@@ -6,13 +6,16 @@
 //	ikeload [--target ADDR:PORT] [--natt-port N] [--concurrency N] [--total M]
 //	        [--id-prefix user] [--id-domain example.com] [--id-start 0] [--psk KEY]
 //	        [--local ADDR] [--proposal P] [--esp P] [--engines N] [--keep]
-//	        [--time-limit D] [--window N] [--json]
+//	        [--time-limit D] [--window N] [--json] [--tunnel PREFIX,...]
 //
 // Identities are FQDNs <id-prefix><n>.<id-domain>. Proposals are written
 // as strongSwan writes them (aes256gcm16-prfsha256-x25519, aes256gcm16).
 // With --keep the SAs stay up after the report (so that the responder's
 // memory per session can be measured) until stdin closes or a signal
-// arrives; nothing is deleted at the responder then.
+// arrives; nothing is deleted at the responder then. With --tunnel the SAs
+// carry traffic: each gets an interface with its assigned address on a TUN
+// device in ikeload's network namespace and routes to the PREFIXES, as a
+// remote-access client (Gatehouse at both ends, for throughput tests).
 package main
 
 import (
@@ -29,6 +32,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gatehouse-vpn/gatehouse/dataplane/userspace"
 	"github.com/gatehouse-vpn/gatehouse/services/ike/interop"
 )
 
@@ -53,6 +57,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	timeLimit := fs.Duration("time-limit", 0, "start no handshake after this long (0: no limit)")
 	window := fs.Int("window", 1000, "completions per reported rate window")
 	asJSON := fs.Bool("json", false, "print the report as one JSON line")
+	tunnel := fs.String("tunnel", "", "carry traffic: comma-separated `PREFIXES` reached through each SA, with the userspace data plane in this network namespace (implies --keep)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -82,6 +87,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if *timeLimit > 0 {
 		o.Deadline = time.Now().Add(*timeLimit)
+	}
+	if *tunnel != "" {
+		for _, s := range strings.Split(*tunnel, ",") {
+			p, err := netip.ParsePrefix(strings.TrimSpace(s))
+			if err != nil {
+				return fail(fmt.Errorf("--tunnel: %w", err))
+			}
+			o.TSr = append(o.TSr, p.Masked())
+		}
+		dp := userspace.New(userspace.Options{})
+		defer dp.Close()
+		o.Dataplane, o.Keep, *keep = dp, true, true
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -84,6 +84,7 @@ type vaccess struct {
 	name    string
 	vrf     *vrf
 	routes  []netip.Prefix
+	addrs   []netip.Prefix          // on the VRF TUN (a client interface's virtual IP)
 	out     atomic.Pointer[childSA] // the SA outbound traffic uses
 	sas     []*childSA              // installed SAs, oldest first (mu)
 	c       ifCounters
@@ -216,19 +217,44 @@ func (b *Backend) EnsureInterface(spec dataplane.InterfaceSpec) error {
 		va = &vaccess{name: spec.Name, vrf: v}
 		b.setSpec(va, spec)
 		b.ifaces[spec.Name] = va
-		return nil
+		return b.setAddresses(va, spec.Addresses)
 	}
 	if va.vrf != v {
-		// Moving VRF: the routes follow.
-		routes := va.routes
-		if err := b.setRoutes(va, nil); err != nil {
+		// Moving VRF: the routes and addresses follow.
+		routes, addrs := va.routes, va.addrs
+		if err := errors.Join(b.setRoutes(va, nil), b.setAddresses(va, nil)); err != nil {
 			return err
 		}
 		va.vrf = v
 		b.setSpec(va, spec)
-		return b.setRoutes(va, routes)
+		return errors.Join(b.setRoutes(va, routes), b.setAddresses(va, addrs))
 	}
 	b.setSpec(va, spec)
+	return b.setAddresses(va, spec.Addresses)
+}
+
+// setAddresses puts want, and only want, of va's addresses on its VRF's
+// TUN device (mu held). Head-end interfaces are unnumbered and have none;
+// a client's interface carries its virtual IP.
+func (b *Backend) setAddresses(va *vaccess, want []netip.Prefix) error {
+	var errs []error
+	for _, p := range va.addrs {
+		if !slices.Contains(want, p) {
+			errs = append(errs, va.vrf.delAddress(p))
+		}
+	}
+	var have []netip.Prefix
+	for _, p := range want {
+		if err := va.vrf.addAddress(p); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		have = append(have, p)
+	}
+	va.addrs = have
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("userspace: %s: %w", va.name, err)
+	}
 	return nil
 }
 
@@ -258,7 +284,7 @@ func (b *Backend) RemoveInterface(name string) error {
 	if va == nil {
 		return fmt.Errorf("userspace: interface %q: %w", name, dataplane.ErrNotFound)
 	}
-	err := b.setRoutes(va, nil)
+	err := errors.Join(b.setRoutes(va, nil), b.setAddresses(va, nil))
 	va.removed.Store(true)
 	delete(b.ifaces, name)
 	return err

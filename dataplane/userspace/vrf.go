@@ -147,6 +147,38 @@ func (v *vrf) delRoute(p netip.Prefix) error {
 	return nil
 }
 
+// addr is an interface address on the VRF's TUN device: a client-side
+// interface's virtual IP, the source of what it sends into the tunnel.
+func (v *vrf) addr(p netip.Prefix) *netlink.Addr {
+	bits := 32
+	if p.Addr().Is6() {
+		bits = 128
+	}
+	return &netlink.Addr{IPNet: &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), bits)}}
+}
+
+func (v *vrf) addAddress(p netip.Prefix) error {
+	link, err := v.nl.LinkByIndex(v.linkIndex)
+	if err == nil {
+		err = v.nl.AddrReplace(link, v.addr(p))
+	}
+	if err != nil {
+		return fmt.Errorf("address %v on %s: %w", p, v.tunName, err)
+	}
+	return nil
+}
+
+func (v *vrf) delAddress(p netip.Prefix) error {
+	link, err := v.nl.LinkByIndex(v.linkIndex)
+	if err == nil {
+		err = v.nl.AddrDel(link, v.addr(p))
+	}
+	if err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
+		return fmt.Errorf("delete address %v on %s: %w", p, v.tunName, err)
+	}
+	return nil
+}
+
 // close removes the TUN device (it goes with its last queue) and the
 // namespace if this package made it.
 func (v *vrf) close() {

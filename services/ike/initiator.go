@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/gatehouse-vpn/gatehouse/dataplane"
 	"github.com/gatehouse-vpn/gatehouse/services/ike/auth"
 	"github.com/gatehouse-vpn/gatehouse/services/ike/suite"
 	"github.com/gatehouse-vpn/gatehouse/services/ike/wire"
@@ -60,6 +61,12 @@ type InitiatorConfig struct {
 	InitialContact                  bool
 	Fragmentation                   bool
 	Retransmits                     []time.Duration // nil: the default back-off
+	// Tunnel makes the connection carry traffic through the engine's data
+	// plane, as a remote-access client: an interface "ClientN" with the
+	// assigned address, routes to the responder's traffic selectors
+	// through it (except one covering the responder itself, which would
+	// capture the IKE and ESP packets), and the child SAs on it.
+	Tunnel bool
 }
 
 // NotifyError is a failure the responder reported with a notification.
@@ -420,6 +427,12 @@ func (sa *ikeSA) authReply(h wire.Header, ps []wire.Payload) {
 			}
 		}
 	}
+	if cfg.Tunnel && r.tsr != nil && sa.e.dp != nil {
+		if err := sa.clientInterface(r.tsr.Selectors); err != nil {
+			sa.e.log.Error("ike: client interface", "err", err)
+			conn.ChildErr = err
+		}
+	}
 	if r.sa != nil && len(r.sa.Proposals) == 1 && len(r.sa.Proposals[0].SPI) == 4 && r.tsi != nil && r.tsr != nil {
 		c := sa.initiatorChild(st.childIn, r.sa.Proposals[0], r.tsi, r.tsr, nil, sa.nonceI, sa.nonceR)
 		if c == nil {
@@ -454,6 +467,30 @@ func (sa *ikeSA) initiatorChild(in uint32, chosen wire.Proposal, tsi, tsr *wire.
 	}
 	sa.children = append(sa.children, c)
 	return c
+}
+
+// clientInterface sets up the data plane of a tunnel we initiated
+// (InitiatorConfig.Tunnel).
+func (sa *ikeSA) clientInterface(remoteTS []wire.TrafficSelector) error {
+	s, dp := sa.sess, sa.e.dp
+	name := fmt.Sprintf("Client%d", s.id)
+	spec := dataplane.InterfaceSpec{Name: name, TunnelSource: sa.local.Addr(), TunnelDestination: sa.remote.Addr()}
+	if s.addr4.IsValid() {
+		spec.Addresses = append(spec.Addresses, netip.PrefixFrom(s.addr4, 32))
+	}
+	if err := dp.EnsureInterface(spec); err != nil {
+		return err
+	}
+	s.vaccess, s.client = name, true
+	var routes []dataplane.Route
+	for _, t := range remoteTS {
+		p := tsPrefix(t)
+		if !p.IsValid() || p.Contains(sa.remote.Addr()) {
+			continue
+		}
+		routes = append(routes, dataplane.Route{Prefix: p.Masked(), Interface: name})
+	}
+	return dp.SetRoutes("", name, routes)
 }
 
 // Local and Remote are the IKE SA's current endpoints.

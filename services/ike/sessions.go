@@ -28,6 +28,7 @@ type sessionState struct {
 	addr6     netip.Prefix
 	vaccess   string
 	ivrf      string
+	client    bool // vaccess is our own client interface, not a template clone
 }
 
 // newSession numbers the session (IOS numbers sessions from 1).
@@ -275,7 +276,11 @@ func (sa *ikeSA) teardown(reason string, notify bool) {
 		}
 		if s.vaccess != "" && e.dp != nil {
 			e.dp.SetRoutes(s.ivrf, s.vaccess, nil)
-			if err := e.vt.Remove(s.vaccess); err != nil {
+			remove := e.vt.Remove
+			if s.client {
+				remove = e.dp.RemoveInterface
+			}
+			if err := remove(s.vaccess); err != nil {
 				e.log.Warn("ike: removing the virtual-access interface", "interface", s.vaccess, "err", err)
 			}
 		}

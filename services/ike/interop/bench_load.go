@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-vpn/gatehouse/configdb"
+	"github.com/gatehouse-vpn/gatehouse/dataplane"
 	"github.com/gatehouse-vpn/gatehouse/services/ike"
 	"github.com/gatehouse-vpn/gatehouse/services/ike/suite"
 )
@@ -46,6 +47,11 @@ type LoadOptions struct {
 	Deadline time.Time
 	// Window is the number of completions per rate window (0: 1000).
 	Window int
+	// Dataplane, when set, makes every SA a tunnel that carries traffic
+	// (ike.InitiatorConfig.Tunnel) to the networks in TSr; the engines
+	// share it.
+	Dataplane dataplane.Dataplane
+	TSr       []netip.Prefix
 }
 
 // LoadResult is what a run measured. Times are in milliseconds.
@@ -125,9 +131,9 @@ func Load(ctx context.Context, o LoadOptions) (LoadResult, func(), error) {
 			return LoadResult{}, nil, fmt.Errorf("ikeload: engine %d: %w", i, err)
 		}
 		dbs = append(dbs, db)
-		// No data plane: the initiator's child SAs are kept in the IKE
-		// SA only.
-		e := ike.New(ike.Options{DB: db, Address: local, EphemeralPorts: true})
+		// Without a data plane the initiator's child SAs are kept in the
+		// IKE SA only.
+		e := ike.New(ike.Options{DB: db, Address: local, EphemeralPorts: true, Dataplane: o.Dataplane})
 		if err := e.Start(context.Background()); err != nil {
 			stop()
 			return LoadResult{}, nil, fmt.Errorf("ikeload: engine %d: %w", i, err)
@@ -157,7 +163,7 @@ func Load(ctx context.Context, o LoadOptions) (LoadResult, func(), error) {
 				}
 				cfg := ike.InitiatorConfig{Peer: o.Target, PeerNATPort: o.NATPort, Local: local,
 					LocalID: ike.FQDN(fmt.Sprintf("%s%d.%s", o.IDPrefix, o.IDStart+i, o.IDDomain)), PSK: o.PSK,
-					IKE: o.IKE, ESP: o.ESP, RequestAddress: true}
+					IKE: o.IKE, ESP: o.ESP, RequestAddress: true, Tunnel: o.Dataplane != nil, TSr: o.TSr}
 				hctx, cancel := context.WithTimeout(ctx, o.Timeout)
 				t0 := time.Now()
 				conn, err := e.Initiate(hctx, cfg)

@@ -2,6 +2,7 @@ package interop
 
 import (
 	"fmt"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -349,5 +350,39 @@ func TestHeadendRekeysOnSoftLifetime(t *testing.T) {
 	}
 	if len(installed) != 1 || installed[0] == first[0].Children[0].SPIIn {
 		t.Errorf("client's installed child SAs %v, want one other than %s", installed, first[0].Children[0].SPIIn)
+	}
+}
+
+// Gatehouse at both ends: ikeload's initiator with the userspace data
+// plane as the client (plain ESP: there is no NAT) pings and is pinged
+// through a Gatehouse head-end.
+func TestGatehouseToGatehouse(t *testing.T) {
+	RequirePeers(t)
+	ikeload, err := IkeloadBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	topo := NewTopology(t, TopologyOptions{Host: true})
+	gw := StartGatehouseWith(t, topo.Headend, flexServer, GatehouseOptions{Dataplane: "userspace"})
+	lp, err := startLoad(topo.Client(), 1, ikeload, []string{"--target", netip.AddrPortFrom(HeadendAddr, 500).String(),
+		"--total", "1", "--concurrency", "1", "--psk", "s3cret", "--id-prefix", "alice", "--proposal", defaultProposal,
+		"--esp", "aes256gcm16", "--tunnel", ProtectedNet.String(), "--json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lp.stop()
+	r, err := lp.result()
+	if err != nil || r.Established != 1 {
+		t.Fatalf("ikeload: %+v, %v\n%s", r, err, lp.stderr.String())
+	}
+	if n := ping(t, topo.Client(), HostAddr.String(), 5); n != 5 {
+		t.Errorf("client -> host: %d of 5\n%s", n, gw.Show("show crypto ipsec sa"))
+	}
+	if n := ping(t, topo.Host, "10.10.0.10", 5); n != 5 {
+		t.Errorf("host -> client: %d of 5", n)
+	}
+	out := gw.Show("show crypto ipsec sa")
+	if strings.Contains(out, "UDP-Encaps") || !strings.Contains(out, "#pkts encaps: 10") || !strings.Contains(out, "#pkts decaps: 10") {
+		t.Errorf("head-end SA (plain ESP, 10 each way):\n%s", out)
 	}
 }
