@@ -364,17 +364,7 @@ func TestGatehouseToGatehouse(t *testing.T) {
 	}
 	topo := NewTopology(t, TopologyOptions{Host: true})
 	gw := StartGatehouseWith(t, topo.Headend, flexServer, GatehouseOptions{Dataplane: "userspace"})
-	lp, err := startLoad(topo.Client(), 1, ikeload, []string{"--target", netip.AddrPortFrom(HeadendAddr, 500).String(),
-		"--total", "1", "--concurrency", "1", "--psk", "s3cret", "--id-prefix", "alice", "--proposal", defaultProposal,
-		"--esp", "aes256gcm16", "--tunnel", ProtectedNet.String(), "--json"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lp.stop()
-	r, err := lp.result()
-	if err != nil || r.Established != 1 {
-		t.Fatalf("ikeload: %+v, %v\n%s", r, err, lp.stderr.String())
-	}
+	startGatehouseClient(t, topo, ikeload)
 	if n := ping(t, topo.Client(), HostAddr.String(), 5); n != 5 {
 		t.Errorf("client -> host: %d of 5\n%s", n, gw.Show("show crypto ipsec sa"))
 	}
@@ -384,5 +374,22 @@ func TestGatehouseToGatehouse(t *testing.T) {
 	out := gw.Show("show crypto ipsec sa")
 	if strings.Contains(out, "UDP-Encaps") || !strings.Contains(out, "#pkts encaps: 10") || !strings.Contains(out, "#pkts decaps: 10") {
 		t.Errorf("head-end SA (plain ESP, 10 each way):\n%s", out)
+	}
+}
+
+// startGatehouseClient connects one Gatehouse client (ikeload --tunnel,
+// pinned to CPU 1) from the first client namespace to flexServer, with a
+// tunnel to the protected network; it is stopped at cleanup.
+func startGatehouseClient(t testing.TB, topo *Topology, ikeload string) {
+	t.Helper()
+	lp, err := startLoad(topo.Client(), 1, ikeload, []string{"--target", netip.AddrPortFrom(HeadendAddr, 500).String(),
+		"--total", "1", "--concurrency", "1", "--psk", "s3cret", "--id-prefix", "alice", "--proposal", defaultProposal,
+		"--esp", "aes256gcm16", "--tunnel", ProtectedNet.String(), "--json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(lp.stop)
+	if r, err := lp.result(); err != nil || r.Established != 1 {
+		t.Fatalf("ikeload: %+v, %v\n%s", r, err, lp.stderr.String())
 	}
 }

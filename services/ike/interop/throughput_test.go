@@ -77,10 +77,33 @@ func BenchmarkThroughputVsStrongSwan(b *testing.B) {
 		ss = RunThroughput(b, topo, "strongSwan", pid, server, o)
 		reportThroughput(b, ss)
 	})
-	if b.Failed() || gh.Responder == "" || ss.Responder == "" {
+	// Gatehouse at both ends: its initiator with the userspace data
+	// plane (ikeload --tunnel, pinned to CPU 1) as the client, plain ESP.
+	var both ThroughputResult
+	b.Run("gatehouse-both-ends", func(b *testing.B) {
+		if both.Responder != "" {
+			reportThroughput(b, both)
+			return
+		}
+		ikeload, err := IkeloadBinary()
+		if err != nil {
+			b.Fatal(err)
+		}
+		topo := NewTopology(b, TopologyOptions{Host: true})
+		StartGatehouseWith(b, topo.Headend, flexServer, GatehouseOptions{Dataplane: "userspace"})
+		pid, err := ResponderPID(topo.Headend)
+		if err != nil {
+			b.Fatal(err)
+		}
+		startGatehouseClient(b, topo, ikeload)
+		both = RunThroughput(b, topo, "Gatehouse", pid, StartIperfServer(b, topo.Host, HostAddr), o)
+		reportThroughput(b, both)
+	})
+	if b.Failed() || gh.Responder == "" || ss.Responder == "" || both.Responder == "" {
 		return
 	}
-	table := FormatThroughput(o, gh, ss)
+	table := "Against a strongSwan client:\n" + FormatThroughput(o, gh, ss) +
+		"\nGatehouse at both ends against strongSwan at both ends (client CPU is ikeload's):\n" + FormatThroughput(o, both, ss)
 	fmt.Print(table)
 	if out := os.Getenv("GATEHOUSE_BENCH_OUT_THROUGHPUT"); out != "" {
 		if err := os.WriteFile(out, []byte(table), 0o644); err != nil {
