@@ -2,6 +2,7 @@ package ike
 
 import (
 	"encoding/binary"
+	"errors"
 	"io"
 
 	"github.com/gatehouse-vpn/gatehouse/dataplane"
@@ -54,47 +55,18 @@ func (sa *ikeSA) rekeyChild(old *childSA) {
 		sa.debugf("Child SA 0x%08X not rekeyed: %s", old.inSPI, why)
 	}
 	sa.request(wire.CREATE_CHILD_SA, ps, nil, func(_ wire.Header, rps []wire.Payload) {
-		var saP *wire.SA
-		var nr []byte
-		var ke *wire.KE
-		for _, p := range rps {
-			switch v := p.(type) {
-			case *wire.SA:
-				saP = v
-			case *wire.Nonce:
-				nr = v.Data
-			case *wire.KE:
-				ke = v
-			case *wire.Notify:
-				if v.NotifyType.IsError() {
-					fail(v.NotifyType.String())
-					return
-				}
-			}
-		}
-		if saP == nil || len(saP.Proposals) != 1 || len(saP.Proposals[0].SPI) != 4 || len(nr) < 16 {
-			fail("malformed CREATE_CHILD_SA response")
+		prop, nr, gir, _, _, err := childResponse(rps, dh)
+		if err != nil {
+			fail(err.Error())
 			return
 		}
-		var gir []byte
-		if dh != nil {
-			if ke == nil {
-				fail("PFS response without KE")
-				return
-			}
-			var err error
-			if gir, err = dh.SharedSecret(ke.Data); err != nil {
-				fail(err.Error())
-				return
-			}
-		}
-		t, _ := transformsOf(saP.Proposals[0])
+		t, _ := transformsOf(prop)
 		keys, err := suite.DeriveChildKeys(sa.prf, sa.keys.SKd, t, gir, ni, nr)
 		if err != nil {
 			fail(err.Error())
 			return
 		}
-		c := &childSA{inSPI: newIn, outSPI: binary.BigEndian.Uint32(saP.Proposals[0].SPI), t: t, esn: old.esn,
+		c := &childSA{inSPI: newIn, outSPI: binary.BigEndian.Uint32(prop.SPI), t: t, esn: old.esn,
 			mode: old.mode, localTS: old.localTS, remoteTS: old.remoteTS, pfsGroup: old.pfsGroup,
 			created: e.now(), lifetime: old.lifetime, lifeKB: old.lifeKB, replayWindow: old.replayWindow}
 		replaces := dataplane.SAID{SPI: old.inSPI}
@@ -194,4 +166,45 @@ func (sa *ikeSA) peerRekeysChild(h wire.Header, offer *wire.SA, ni []byte, ke *w
 	}
 	ps = append(ps, &wire.TS{Selectors: old.remoteTS}, &wire.TS{Responder: true, Selectors: old.localTS})
 	sa.respond(h, ps)
+}
+
+// childResponse reads a CREATE_CHILD_SA response for a child SA: the one
+// accepted proposal (with a 4-byte SPI), Nr, the PFS shared secret when dh
+// is set, and the selectors (nil when absent). An error notification
+// comes back as *NotifyError.
+func childResponse(ps []wire.Payload, dh suite.DH) (prop wire.Proposal, nr, gir []byte, tsi, tsr *wire.TS, err error) {
+	var saP *wire.SA
+	var ke *wire.KE
+	for _, p := range ps {
+		switch v := p.(type) {
+		case *wire.SA:
+			saP = v
+		case *wire.Nonce:
+			nr = v.Data
+		case *wire.KE:
+			ke = v
+		case *wire.TS:
+			if v.Responder {
+				tsr = v
+			} else {
+				tsi = v
+			}
+		case *wire.Notify:
+			if v.NotifyType.IsError() {
+				return prop, nil, nil, nil, nil, &NotifyError{v.NotifyType}
+			}
+		}
+	}
+	if saP == nil || len(nr) < 16 || len(saP.Proposals) != 1 || len(saP.Proposals[0].SPI) != 4 {
+		return prop, nil, nil, nil, nil, errors.New("ike: malformed CREATE_CHILD_SA response")
+	}
+	if dh != nil {
+		if ke == nil {
+			return prop, nil, nil, nil, nil, errors.New("ike: PFS response without KE")
+		}
+		if gir, err = dh.SharedSecret(ke.Data); err != nil {
+			return prop, nil, nil, nil, nil, err
+		}
+	}
+	return saP.Proposals[0], nr, gir, tsi, tsr, nil
 }

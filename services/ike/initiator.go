@@ -577,45 +577,18 @@ func (c *Connection) RekeyChild(ctx context.Context) error {
 		ps = append(ps, &wire.TS{Selectors: old.localTS}, &wire.TS{Responder: true, Selectors: old.remoteTS},
 			&wire.Notify{NotifyType: wire.REKEY_SA, Protocol: wire.ProtoESP, SPI: binary.BigEndian.AppendUint32(nil, old.inSPI)})
 		return wire.CREATE_CHILD_SA, ps, func(h wire.Header, ps []wire.Payload) error {
-			var saP *wire.SA
-			var nr []byte
-			var ke *wire.KE
-			var tsi, tsr *wire.TS
-			for _, p := range ps {
-				switch v := p.(type) {
-				case *wire.SA:
-					saP = v
-				case *wire.Nonce:
-					nr = v.Data
-				case *wire.KE:
-					ke = v
-				case *wire.TS:
-					if v.Responder {
-						tsr = v
-					} else {
-						tsi = v
-					}
-				case *wire.Notify:
-					if v.NotifyType.IsError() {
-						sa.e.releaseChildSPI(newIn)
-						return &NotifyError{v.NotifyType}
-					}
-				}
+			prop, nr, gir, tsi, tsr, err := childResponse(ps, dh)
+			var notify *NotifyError
+			if errors.As(err, &notify) {
+				sa.e.releaseChildSPI(newIn)
 			}
-			if saP == nil || nr == nil || tsi == nil || tsr == nil || len(saP.Proposals) != 1 || len(saP.Proposals[0].SPI) != 4 {
+			if err != nil {
+				return err
+			}
+			if tsi == nil || tsr == nil {
 				return errors.New("ike: malformed CREATE_CHILD_SA response")
 			}
-			var gir []byte
-			if dh != nil {
-				if ke == nil {
-					return errors.New("ike: PFS response without KE")
-				}
-				var err error
-				if gir, err = dh.SharedSecret(ke.Data); err != nil {
-					return err
-				}
-			}
-			if sa.initiatorChild(newIn, saP.Proposals[0], tsi, tsr, gir, ni, nr) == nil {
+			if sa.initiatorChild(newIn, prop, tsi, tsr, gir, ni, nr) == nil {
 				return errors.New("ike: installing the rekeyed child failed")
 			}
 			for i, ch := range sa.children {

@@ -250,13 +250,7 @@ func FuzzResponder(f *testing.F) {
 // INFORMATIONAL and IKE_AUTH handlers. Nothing may panic; a handler may
 // tear the SA down, in which case a new session is set up.
 func FuzzDecryptedPayloads(f *testing.F) {
-	seed := func(ps ...wire.Payload) []byte {
-		first, b, err := wire.EncodePayloads(ps)
-		if err != nil {
-			f.Fatal(err)
-		}
-		return append([]byte{byte(first)}, b...)
-	}
+	seed := func(ps ...wire.Payload) []byte { return payloadSeed(f, ps...) }
 	f.Add(byte(0), seed(&wire.SA{Proposals: []wire.Proposal{{Number: 1, Protocol: wire.ProtoESP, SPI: []byte{1, 2, 3, 4},
 		Transforms: []wire.Transform{encrTransform(suite.EncrAESCBC, 128), {Type: wire.TransformINTEG, ID: wire.AUTH_HMAC_SHA1_96}}}}},
 		&wire.Nonce{Data: make([]byte, 32)}, &wire.TS{Selectors: selectors(nil)}, &wire.TS{Responder: true, Selectors: selectors(nil)},
@@ -266,25 +260,7 @@ func FuzzDecryptedPayloads(f *testing.F) {
 		&wire.CP{CfgType: wire.CFG_REQUEST, Attributes: []wire.CPAttribute{{Type: wire.INTERNAL_IP4_ADDRESS, Value: []byte{10, 10, 0, 11}}}}))
 	h := newHeadend(f, flexConfig+"ip local pool POOL1 10.10.2.1 10.10.2.250\n")
 	c := newClient(f)
-	var sa *ikeSA
-	fresh := func() {
-		if sa != nil {
-			sa.mu.Lock()
-			dead := sa.state == stDead
-			sa.mu.Unlock()
-			if !dead {
-				return
-			}
-		}
-		conn, err := c.Initiate(context.Background(), h.clientConfig("fuzz.example.com"))
-		if err != nil {
-			f.Fatal(err)
-		}
-		_, spiR := conn.SPIs()
-		h.e.mu.RLock()
-		sa = h.e.bySPI[spiR]
-		h.e.mu.RUnlock()
-	}
+	fresh := liveSA(f, h, c, false)
 	f.Fuzz(func(t *testing.T, mode byte, b []byte) {
 		if len(b) < 1 {
 			return
@@ -293,7 +269,7 @@ func FuzzDecryptedPayloads(f *testing.F) {
 		if err != nil {
 			return
 		}
-		fresh()
+		sa := fresh()
 		sa.mu.Lock()
 		defer sa.mu.Unlock()
 		hdr := wire.Header{InitiatorSPI: sa.spiI, ResponderSPI: sa.spiR, MajorVersion: 2, Flags: wire.FlagInitiator, MessageID: sa.peerNext}
@@ -320,13 +296,7 @@ func FuzzDecryptedPayloads(f *testing.F) {
 // panic (the engine's recover would hide one in production; this handler
 // is called directly, so a panic fails the fuzzer).
 func FuzzInitiatorPayloads(f *testing.F) {
-	seed := func(ps ...wire.Payload) []byte {
-		first, b, err := wire.EncodePayloads(ps)
-		if err != nil {
-			f.Fatal(err)
-		}
-		return append([]byte{byte(first)}, b...)
-	}
+	seed := func(ps ...wire.Payload) []byte { return payloadSeed(f, ps...) }
 	gcm := []wire.Transform{encrTransform(suite.EncrAESGCM16, 256), {Type: wire.TransformESN, ID: wire.ESN_NO}}
 	f.Add(byte(0), seed(&wire.SA{Proposals: []wire.Proposal{{Number: 1, Protocol: wire.ProtoESP, SPI: []byte{1, 2, 3, 4}, Transforms: gcm}}},
 		&wire.Nonce{Data: make([]byte, 32)}, &wire.TS{Selectors: selectors(nil)}, &wire.TS{Responder: true, Selectors: selectors(nil)},
@@ -337,25 +307,7 @@ func FuzzInitiatorPayloads(f *testing.F) {
 	f.Add(byte(1), seed(&wire.Delete{Protocol: wire.ProtoIKE}))
 	h := newHeadend(f, flexConfig+"ip local pool POOL1 10.10.2.1 10.10.2.250\n")
 	c := newClient(f)
-	var sa *ikeSA
-	fresh := func() {
-		if sa != nil {
-			sa.mu.Lock()
-			dead := sa.state == stDead
-			sa.mu.Unlock()
-			if !dead {
-				return
-			}
-		}
-		conn, err := c.Initiate(context.Background(), h.clientConfig("fuzz.example.com"))
-		if err != nil {
-			f.Fatal(err)
-		}
-		spiI, _ := conn.SPIs()
-		c.mu.RLock()
-		sa = c.bySPI[spiI]
-		c.mu.RUnlock()
-	}
+	fresh := liveSA(f, h, c, true)
 	f.Fuzz(func(t *testing.T, mode byte, b []byte) {
 		if len(b) < 1 {
 			return
@@ -364,7 +316,7 @@ func FuzzInitiatorPayloads(f *testing.F) {
 		if err != nil {
 			return
 		}
-		fresh()
+		sa := fresh()
 		sa.mu.Lock()
 		defer sa.mu.Unlock()
 		hdr := wire.Header{InitiatorSPI: sa.spiI, ResponderSPI: sa.spiR, MajorVersion: 2, MessageID: sa.peerNext}
@@ -376,4 +328,45 @@ func FuzzInitiatorPayloads(f *testing.F) {
 			sa.handleInformational(hdr, ps)
 		}
 	})
+}
+
+// payloadSeed encodes a payload chain as the fuzzers take it: the first
+// payload's type, then the chain.
+func payloadSeed(f *testing.F, ps ...wire.Payload) []byte {
+	first, b, err := wire.EncodePayloads(ps)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return append([]byte{byte(first)}, b...)
+}
+
+// liveSA returns a function that yields an established SA between the
+// client engine c and the head-end h, setting up a new one when a fuzzed
+// message has torn the last one down: the head-end's end, or with
+// initiatorSide the client's.
+func liveSA(f *testing.F, h *headend, c *Engine, initiatorSide bool) func() *ikeSA {
+	var sa *ikeSA
+	return func() *ikeSA {
+		if sa != nil {
+			sa.mu.Lock()
+			dead := sa.state == stDead
+			sa.mu.Unlock()
+			if !dead {
+				return sa
+			}
+		}
+		conn, err := c.Initiate(context.Background(), h.clientConfig("fuzz.example.com"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		spiI, spiR := conn.SPIs()
+		e, spi := h.e, spiR
+		if initiatorSide {
+			e, spi = c, spiI
+		}
+		e.mu.RLock()
+		sa = e.bySPI[spi]
+		e.mu.RUnlock()
+		return sa
+	}
 }

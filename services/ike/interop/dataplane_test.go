@@ -53,13 +53,7 @@ func TestStrongSwanPingThroughTunnel(t *testing.T) {
 		t.Run(fmt.Sprintf("nat=%v", nat), func(t *testing.T) {
 			topo := NewTopology(t, TopologyOptions{NAT: nat, Host: true})
 			gw := StartGatehouseWith(t, topo.Headend, flexServer, GatehouseOptions{Dataplane: "userspace"})
-			client := StartCharon(t, topo.Client(), CharonOptions{})
-			if err := client.Load(pingClient("gw", "alice.example.com")); err != nil {
-				t.Fatal(err)
-			}
-			if err := client.Initiate("gw", 10*time.Second); err != nil {
-				t.Fatalf("%v\n%s", err, client.LogTail(40))
-			}
+			connectStrongSwan(t, topo.Client(), pingClient("gw", "alice.example.com"))
 			if n := ping(t, topo.Client(), HostAddr.String(), 5); n != 5 {
 				t.Errorf("client -> host: %d of 5 replies\n%s", n, gw.Show("show crypto ipsec sa"))
 			}
@@ -100,15 +94,9 @@ func TestStrongSwanRekeyUnderPing(t *testing.T) {
 	RequirePeers(t)
 	topo := NewTopology(t, TopologyOptions{Host: true})
 	gw := StartGatehouseWith(t, topo.Headend, flexServer, GatehouseOptions{Dataplane: "userspace"})
-	client := StartCharon(t, topo.Client(), CharonOptions{})
 	conf := strings.Replace(pingClient("gw", "alice.example.com"), "esp_proposals = aes256gcm16",
 		"esp_proposals = aes256gcm16\n        rekey_time = 3s\n        rand_time = 0s", 1)
-	if err := client.Load(conf); err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Initiate("gw", 10*time.Second); err != nil {
-		t.Fatalf("%v\n%s", err, client.LogTail(40))
-	}
+	client := connectStrongSwan(t, topo.Client(), conf)
 	first, err := client.ListSAs()
 	if err != nil || len(first) != 1 || len(first[0].Children) != 1 {
 		t.Fatalf("client SAs %+v, %v", first, err)
@@ -232,13 +220,7 @@ func TestStrongSwanVRFsStayApart(t *testing.T) {
 		Args: []string{"--vrf-netns-prefix", "gh-" + topo.ID + "-vrf-"}})
 	ids := map[string]string{"CUST-A": "alice.a.example.com", "CUST-B": "bob.b.example.com"}
 	for i, v := range []string{"CUST-A", "CUST-B"} {
-		client := StartCharon(t, topo.Clients[i], CharonOptions{})
-		if err := client.Load(pingClient("gw", ids[v])); err != nil {
-			t.Fatal(err)
-		}
-		if err := client.Initiate("gw", 10*time.Second); err != nil {
-			t.Fatalf("%s: %v\n%s", v, err, client.LogTail(40))
-		}
+		connectStrongSwan(t, topo.Clients[i], pingClient("gw", ids[v]))
 	}
 	for i, v := range []string{"CUST-A", "CUST-B"} {
 		other := hosts["CUST-A"]
@@ -275,13 +257,7 @@ interface Virtual-Template1 type tunnel
  ip access-group CLIENT-IN in
 `
 	gw := StartGatehouseWith(t, topo.Headend, config, GatehouseOptions{Dataplane: "userspace"})
-	client := StartCharon(t, topo.Client(), CharonOptions{})
-	if err := client.Load(pingClient("gw", "alice.example.com")); err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Initiate("gw", 10*time.Second); err != nil {
-		t.Fatalf("%v\n%s", err, client.LogTail(40))
-	}
+	connectStrongSwan(t, topo.Client(), pingClient("gw", "alice.example.com"))
 	if n := ping(t, topo.Client(), HostAddr.String(), 3); n != 3 {
 		t.Errorf("permitted host: %d of 3 replies", n)
 	}
@@ -308,15 +284,9 @@ func TestHeadendRekeysOnSoftLifetime(t *testing.T) {
 	config := flexServer + "crypto ipsec security-association lifetime kilobytes 2560\n"
 	gw := StartGatehouseWith(t, topo.Headend, config, GatehouseOptions{Dataplane: "userspace"})
 	gw.CLI("debug crypto ikev2\n")
-	client := StartCharon(t, topo.Client(), CharonOptions{})
 	conf := strings.Replace(pingClient("gw", "alice.example.com"), "esp_proposals = aes256gcm16",
 		"esp_proposals = aes256gcm16\n        rekey_time = 0", 1)
-	if err := client.Load(conf); err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Initiate("gw", 10*time.Second); err != nil {
-		t.Fatalf("%v\n%s", err, client.LogTail(40))
-	}
+	client := connectStrongSwan(t, topo.Client(), conf)
 	first, err := client.ListSAs()
 	if err != nil || len(first) != 1 || len(first[0].Children) != 1 {
 		t.Fatalf("client SAs %+v, %v", first, err)
@@ -392,4 +362,18 @@ func startGatehouseClient(t testing.TB, topo *Topology, ikeload string) {
 	if r, err := lp.result(); err != nil || r.Established != 1 {
 		t.Fatalf("ikeload: %+v, %v\n%s", r, err, lp.stderr.String())
 	}
+}
+
+// connectStrongSwan starts a strongSwan client in ns with conf and brings
+// its connection "gw" up.
+func connectStrongSwan(t *testing.T, ns, conf string) *Charon {
+	t.Helper()
+	client := StartCharon(t, ns, CharonOptions{})
+	if err := client.Load(conf); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Initiate("gw", 10*time.Second); err != nil {
+		t.Fatalf("%v\n%s", err, client.LogTail(40))
+	}
+	return client
 }

@@ -75,13 +75,7 @@ func TestReplayedAndTamperedESP(t *testing.T) {
 	RequirePeers(t)
 	topo := NewTopology(t, TopologyOptions{Host: true})
 	gw := StartGatehouseWith(t, topo.Headend, flexServer, GatehouseOptions{Dataplane: "userspace"})
-	client := StartCharon(t, topo.Client(), CharonOptions{})
-	if err := client.Load(pingClient("gw", "alice.example.com")); err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Initiate("gw", 10*time.Second); err != nil {
-		t.Fatalf("%v\n%s", err, client.LogTail(40))
-	}
+	connectStrongSwan(t, topo.Client(), pingClient("gw", "alice.example.com"))
 	esp, err := captureESP(topo.Headend, 5*time.Second, func() { Exec(topo.Client(), "ping", "-c", "1", "-W", "2", HostAddr.String()) })
 	if err != nil {
 		t.Fatal(err)
