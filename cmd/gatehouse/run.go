@@ -137,6 +137,7 @@ func startIKE(ctx context.Context, env *modes.Env, logger *slog.Logger, addr str
 	context.AfterFunc(ctx, func() { dp.Close() })
 	vt := vtemplate.New(env.DB, dp, env.Log.Debug())
 	env.VTemplateActive, env.VirtualAccess = vt.Active, vt
+	go vt.Run(ctx)
 	e := ike.New(ike.Options{DB: env.DB, Pools: env.Pools.(*pool.Service), Dataplane: dp, VirtualAccess: vt, Debug: env.Log.Debug(),
 		Logger: logger, Address: bind, IKEPort: port, NATPort: natt, Version: "Gatehouse " + Version})
 	if err := e.Start(ctx); err != nil {

@@ -1,10 +1,12 @@
 package vtemplate_test
 
 import (
+	"context"
 	"encoding/binary"
 	"net/netip"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-vpn/gatehouse/dataplane"
 	"github.com/gatehouse-vpn/gatehouse/services/vtemplate"
@@ -120,5 +122,37 @@ func TestAdjustMSS(t *testing.T) {
 	}
 	if !slices.Contains(va2.Derived, "ip tcp adjust-mss 1200") {
 		t.Errorf("derived config %q", va2.Derived)
+	}
+}
+
+// TestACLChangesReachLiveInterfaces: editing a list that a live
+// virtual-access interface uses reprograms the interface (Run).
+func TestACLChangesReachLiveInterfaces(t *testing.T) {
+	b := newBox(t, `ip access-list extended CLIENT-IN
+ permit icmp any any
+interface Virtual-Template1 type tunnel
+ ip access-group CLIENT-IN in
+`)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go b.s.Run(ctx)
+	va, err := b.s.Clone(vtemplate1Request())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(specOf(t, b, va.Name).InFilter.Rules); n != 1 {
+		t.Fatalf("%d rules", n)
+	}
+	tcp := ipPacket(6, "10.10.0.10", "172.16.0.2", 40000, 80)
+	if specOf(t, b, va.Name).InFilter.Permits(tcp) {
+		t.Fatal("TCP permitted before the change")
+	}
+	b.run(t, "configure terminal\nip access-list extended CLIENT-IN\n permit tcp any any eq www\nend")
+	deadline := time.Now().Add(5 * time.Second)
+	for !specOf(t, b, va.Name).InFilter.Permits(tcp) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the live interface still filters with the old list: %+v", specOf(t, b, va.Name).InFilter)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
