@@ -273,6 +273,16 @@ interface Virtual-Template1 type tunnel
 	if out := gw.Show("show ip interface virtual-access 1"); !strings.Contains(out, "Inbound  access list is CLIENT-IN") {
 		t.Errorf("show ip interface virtual-access 1:\n%s", out)
 	}
+	// Editing the list applies to the live session: without its permit
+	// the host is out of reach too.
+	if out, err := gw.CLI("configure terminal\nip access-list extended CLIENT-IN\n no 10\nend\n"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out, err := gw.WaitShow("show interfaces virtual-access 1", 5*time.Second, func(string) bool {
+		return ping(t, topo.Client(), HostAddr.String(), 1) == 0
+	}); err != nil {
+		t.Errorf("the edited list did not reach the live session: %v\n%s", err, out)
+	}
 }
 
 // Soft expiry: a child SA's kilobyte lifetime runs out under traffic; the
