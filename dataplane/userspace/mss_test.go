@@ -83,6 +83,15 @@ func TestClampMSS(t *testing.T) {
 			}
 		}
 	}
+	// An MSS option after a single NOP sits at an odd offset, across two
+	// checksum words.
+	odd, src, dst := synPacket(false, 1460, 0x02)
+	copy(odd[40:], []byte{1, 2, 4, 0x05, 0xb4, 1, 1, 1})
+	binary.BigEndian.PutUint16(odd[36:], 0)
+	binary.BigEndian.PutUint16(odd[36:], tcpChecksum(src, dst, odd[20:]))
+	if !clampMSS(odd, 1360) || binary.BigEndian.Uint16(odd[43:]) != 1360 || tcpChecksum(src, dst, odd[20:]) != 0 {
+		t.Error("MSS at an odd offset: not clamped, or checksum wrong")
+	}
 	// A SYN-ACK is clamped too (the server's MSS, on the way to the client).
 	p, src, dst := synPacket(false, 1460, 0x12)
 	if !clampMSS(p, 1300) || tcpChecksum(src, dst, p[20:]) != 0 {
@@ -95,7 +104,8 @@ func FuzzClampMSS(f *testing.F) {
 	f.Add(p, uint16(1360))
 	p6, _, _ := synPacket(true, 9000, 0x02)
 	f.Add(p6, uint16(500))
-	f.Fuzz(func(t *testing.T, b []byte, mss uint16) {
+	f.Fuzz(func(t *testing.T, in []byte, mss uint16) {
+		b := append([]byte(nil), in...) // clampMSS rewrites in place
 		h, ok := parseIP(b)
 		if !ok || h.proto != 6 {
 			clampMSS(b, mss) // must not panic on anything

@@ -2,6 +2,7 @@ package userspace
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"net/netip"
 
 	"github.com/gatehouse-vpn/gatehouse/dataplane"
@@ -114,7 +115,14 @@ func clampMSS(pkt []byte, mss uint16) bool {
 				return false
 			}
 			binary.BigEndian.PutUint16(opts[i+2:], mss)
-			sum := uint32(^binary.BigEndian.Uint16(tcp[16:18])) + uint32(^old) + uint32(mss)
+			// The checksum sums 16-bit words from the start of the
+			// segment: a value at an odd offset (after a single NOP)
+			// straddles two words, and counts byte-swapped.
+			oldW, newW := old, mss
+			if (20+i+2)%2 == 1 {
+				oldW, newW = bits.ReverseBytes16(old), bits.ReverseBytes16(mss)
+			}
+			sum := uint32(^binary.BigEndian.Uint16(tcp[16:18])) + uint32(^oldW) + uint32(newW)
 			for sum > 0xffff {
 				sum = sum>>16 + sum&0xffff
 			}
