@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse-vpn/gatehouse/configdb"
+	"github.com/gatehouse-vpn/gatehouse/services/session"
 )
 
 // TestBadInputScript: each bad line gets a clear IOS-style error, nothing
@@ -137,4 +138,19 @@ func FuzzSessionExecute(f *testing.F) {
 		s.Help(line)
 		s.Complete(line)
 	})
+}
+
+// TestPanickingCommandFailsOnlyItsLine: a command that panics (a bug)
+// fails its line with an internal error, logs it, and leaves the session
+// working.
+func TestPanickingCommandFailsOnlyItsLine(t *testing.T) {
+	env, _ := testEnv(t)
+	env.CryptoSessions = func() []session.Session { panic("boom") }
+	out, failed := script(t, env, "show crypto session", "show clock")
+	if failed != 1 || !strings.Contains(out, "% Internal error") {
+		t.Errorf("%d failed lines:\n%s", failed, out)
+	}
+	if logs := env.Log.Render("debugging"); !strings.Contains(logs, "SYS-2-INTERNAL") || !strings.Contains(logs, "boom") {
+		t.Errorf("not logged:\n%s", logs)
+	}
 }

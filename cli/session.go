@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -248,13 +249,26 @@ type Result struct {
 }
 
 // Execute runs one line, writing its output to the session's writer.
-func (s *Session) Execute(line string) Result {
+func (s *Session) Execute(line string) (res Result) {
 	s.lastActive.Store(time.Now().UnixNano())
 	s.pending = nil
-	res := s.execute(line)
+	// A bug a command line reaches must cost that line, not the daemon
+	// and every session and tunnel it carries: the line fails, loudly.
+	defer func() {
+		if r := recover(); r != nil {
+			if s.env.Log != nil {
+				s.env.Log.Logf("%%SYS-2-INTERNAL: command %q failed: %v\n%s", line, r, debug.Stack())
+			}
+			res = Result{Err: errInternal, Caret: -1}
+		}
+	}()
+	res = s.execute(line)
 	res.Pending = s.pending
 	return res
 }
+
+// errInternal answers a line whose command panicked.
+var errInternal = IOSErrorf("%% Internal error: the command was not completed (see show logging)")
 
 func (s *Session) execute(line string) Result {
 	// Text copied from web pages and books indents with no-break spaces.

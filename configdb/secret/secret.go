@@ -36,6 +36,10 @@ func DecodeType7(enc string) (string, error) {
 	if len(enc) < 2 || len(enc)%2 != 0 {
 		return "", errors.New("invalid type 7 string length")
 	}
+	// The seed is two decimal digits: Atoi alone would take "-1" or "+5".
+	if enc[0] < '0' || enc[0] > '9' || enc[1] < '0' || enc[1] > '9' {
+		return "", errors.New("invalid type 7 seed")
+	}
 	seed, err := strconv.Atoi(enc[:2])
 	if err != nil || seed > 52 {
 		return "", errors.New("invalid type 7 seed")

@@ -44,3 +44,14 @@ func FuzzDecodeType7(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeType7BadSeeds: a seed that is not two decimal digits is an
+// error, never a negative index ("username u password 7 -100" once took
+// the daemon down).
+func TestDecodeType7BadSeeds(t *testing.T) {
+	for _, s := range []string{"-100", "+500", " 100", "-1", "5A00"} {
+		if _, err := DecodeType7(s); err == nil {
+			t.Errorf("%q decoded", s)
+		}
+	}
+}
