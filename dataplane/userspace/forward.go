@@ -91,7 +91,7 @@ func (b *Backend) send(sa *childSA, pkt []byte) error {
 	if conn == nil {
 		return errors.New("userspace: no ESP socket")
 	}
-	_, err := conn.WriteToIP(pkt, &net.IPAddr{IP: sa.spec.Remote.Addr().AsSlice()})
+	_, err := conn.WriteToIP(pkt, sa.spec.remoteIP)
 	return err
 }
 

@@ -143,6 +143,7 @@ type saPath struct {
 	RemoteTS      []dataplane.TrafficSelector // the caller's slice (not copied)
 	Lifetime      dataplane.Lifetime
 	Encap         bool
+	remoteIP      *net.IPAddr // plain ESP: the raw socket's destination, built once
 }
 
 type saCounters struct {
@@ -380,6 +381,9 @@ func (b *Backend) InstallSA(spec dataplane.ChildSA) error {
 	}
 	sa := &childSA{id: spec.ID, va: va, in: in, out: out, installed: b.opt.Now(), spec: saPath{FVRF: spec.FVRF,
 		Local: spec.Local, Remote: spec.Remote, Encap: spec.Encap, RemoteTS: spec.RemoteTS, Lifetime: spec.Lifetime}}
+	if !spec.Encap {
+		sa.spec.remoteIP = &net.IPAddr{IP: spec.Remote.Addr().AsSlice()}
+	}
 	b.saMu.Lock()
 	if b.bySPI[spec.ID.SPI] != nil {
 		b.saMu.Unlock()
