@@ -2,11 +2,10 @@ package userspace
 
 import (
 	"net/netip"
-	"os"
-	"runtime"
-	"runtime/pprof"
 	"strconv"
 	"testing"
+
+	"github.com/gatehouse-vpn/gatehouse/internal/heapbench"
 
 	"github.com/gatehouse-vpn/gatehouse/dataplane"
 )
@@ -68,77 +67,5 @@ func BenchmarkSessionHeap(b *testing.B) {
 			}
 		}
 	}
-	// A first round opens the VRF and the raw state, and grows the
-	// tables' maps to their size at heldSessions.
-	install()
-	removeAll()
-	var perSession float64
-	for b.Loop() {
-		before := liveHeap()
-		install()
-		perSession = float64(liveHeap()-before) / heldSessions
-		heapProfile(b)
-		b.StopTimer()
-		removeAll()
-		b.StartTimer()
-	}
-	b.ReportMetric(perSession, "heap-B/session")
-}
-
-// liveHeap is the heap in use after a full collection.
-func liveHeap() int64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapAlloc)
-}
-
-// heapProfile writes the heap, sessions held, to GATEHOUSE_HEAP_PROFILE
-// when it is set (go tool pprof -sample_index=inuse_space). Set, it
-// also records every allocation, which slows the benchmark down.
-func heapProfile(b *testing.B) {
-	path := os.Getenv("GATEHOUSE_HEAP_PROFILE")
-	if path == "" {
-		return
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	if err := pprof.WriteHeapProfile(f); err != nil {
-		b.Fatal(err)
-	}
-}
-
-func init() {
-	if os.Getenv("GATEHOUSE_HEAP_PROFILE") != "" {
-		runtime.MemProfileRate = 1
-	}
-}
-
-// TestRouteTableHostKeys: IPv4 host routes are keyed by their 4 bytes
-// (to keep the per-session entry small), IPv6 ones by address; an
-// IPv4-mapped IPv6 host stays distinct from the IPv4 host, as with one
-// map keyed by netip.Addr.
-func TestRouteTableHostKeys(t *testing.T) {
-	rt := newRouteTable()
-	a, b, c := &vaccess{name: "a"}, &vaccess{name: "b"}, &vaccess{name: "c"}
-	p := netip.MustParsePrefix
-	rt.replace(a, nil, []netip.Prefix{p("10.10.0.10/32")})
-	rt.replace(b, nil, []netip.Prefix{p("2001:db8::10/128")})
-	rt.replace(c, nil, []netip.Prefix{p("::ffff:10.10.0.11/128")})
-	for dst, want := range map[string]*vaccess{"10.10.0.10": a, "2001:db8::10": b, "::ffff:10.10.0.11": c,
-		"10.10.0.11": nil, "::ffff:10.10.0.10": nil, "2001:db8::11": nil} {
-		if got := rt.lookup(netip.MustParseAddr(dst)); got != want {
-			t.Errorf("lookup %s = %v, want %v", dst, got, want)
-		}
-	}
-	rt.replace(a, []netip.Prefix{p("10.10.0.10/32")}, nil)
-	rt.replace(b, []netip.Prefix{p("2001:db8::10/128")}, nil)
-	if rt.lookup(netip.MustParseAddr("10.10.0.10")) != nil || rt.lookup(netip.MustParseAddr("2001:db8::10")) != nil ||
-		rt.lookup(netip.MustParseAddr("::ffff:10.10.0.11")) != c || len(rt.hosts4)+len(rt.hosts6) != 1 {
-		t.Error("replace did not remove exactly a's and b's host routes")
-	}
+	b.ReportMetric(heapbench.PerItem(b, heldSessions, install, removeAll), "heap-B/session")
 }

@@ -2,11 +2,10 @@ package vtemplate_test
 
 import (
 	"net/netip"
-	"os"
-	"runtime"
-	"runtime/pprof"
 	"strconv"
 	"testing"
+
+	"github.com/gatehouse-vpn/gatehouse/internal/heapbench"
 
 	"github.com/gatehouse-vpn/gatehouse/services/vtemplate"
 )
@@ -67,54 +66,7 @@ func BenchmarkSessionHeap(b *testing.B) {
 					names[i] = ""
 				}
 			}
-			// A first round fills the caches (template, access list) and
-			// lets the fake's call log reach its bound.
-			clone()
-			removeAll()
-			var perInterface float64
-			for b.Loop() {
-				before := liveHeap()
-				clone()
-				perInterface = float64(liveHeap()-before) / heldSessions
-				heapProfile(b)
-				b.StopTimer()
-				removeAll()
-				b.StartTimer()
-			}
-			b.ReportMetric(perInterface, "heap-B/interface")
+			b.ReportMetric(heapbench.PerItem(b, heldSessions, clone, removeAll), "heap-B/interface")
 		})
-	}
-}
-
-// liveHeap is the heap in use after a full collection.
-func liveHeap() int64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapAlloc)
-}
-
-// heapProfile writes the heap, sessions held, to GATEHOUSE_HEAP_PROFILE
-// when it is set (go tool pprof -sample_index=inuse_space). Set, it
-// also records every allocation, which slows the benchmark down.
-func heapProfile(b *testing.B) {
-	path := os.Getenv("GATEHOUSE_HEAP_PROFILE")
-	if path == "" {
-		return
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	if err := pprof.WriteHeapProfile(f); err != nil {
-		b.Fatal(err)
-	}
-}
-
-func init() {
-	if os.Getenv("GATEHOUSE_HEAP_PROFILE") != "" {
-		runtime.MemProfileRate = 1
 	}
 }

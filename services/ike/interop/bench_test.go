@@ -7,13 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-vpn/gatehouse/configdb"
+	"github.com/gatehouse-vpn/gatehouse/internal/heapbench"
 	"github.com/gatehouse-vpn/gatehouse/services/ike"
 )
 
@@ -182,9 +182,7 @@ func BenchmarkSessionMemory(b *testing.B) {
 		if err := client.Start(context.Background()); err != nil {
 			b.Fatal(err)
 		}
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
+		before := heapbench.LiveHeap()
 		for i := range sessions {
 			cfg := ike.InitiatorConfig{Peer: target, PeerNATPort: natt, Local: target.Addr(),
 				LocalID: ike.FQDN(fmt.Sprintf("user%d.example.com", i)), PSK: []byte(BenchPSK),
@@ -197,25 +195,12 @@ func BenchmarkSessionMemory(b *testing.B) {
 		// down locally and sends nothing) and let it be collected.
 		client.Stop()
 		db.Close()
-		runtime.GC()
-		runtime.GC()
-		runtime.ReadMemStats(&after)
+		after := heapbench.LiveHeap()
 		if n := len(e.Sessions()); n != sessions {
 			b.Fatalf("%d sessions, want %d", n, sessions)
 		}
-		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/sessions/1024, "heap-KiB/session")
-		// GATEHOUSE_HEAP_PROFILE=file writes the heap with the sessions
-		// held (go tool pprof -sample_index=inuse_space).
-		if path := os.Getenv("GATEHOUSE_HEAP_PROFILE"); path != "" {
-			f, err := os.Create(path)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := pprof.WriteHeapProfile(f); err != nil {
-				b.Fatal(err)
-			}
-			f.Close()
-		}
+		b.ReportMetric(float64(after-before)/sessions/1024, "heap-KiB/session")
+		heapbench.WriteProfile(b)
 	}
 }
 
