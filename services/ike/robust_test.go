@@ -258,21 +258,7 @@ func FuzzDecryptedPayloads(f *testing.F) {
 	f.Add(byte(1), seed(&wire.Delete{Protocol: wire.ProtoESP, SPISize: 4, SPIs: [][]byte{{1, 2, 3, 4}}}))
 	f.Add(byte(2), seed(&wire.ID{IDType: wire.ID_FQDN, Data: []byte("x.example.com")}, &wire.Auth{Method: wire.AuthSharedKeyMIC, Data: make([]byte, 64)},
 		&wire.CP{CfgType: wire.CFG_REQUEST, Attributes: []wire.CPAttribute{{Type: wire.INTERNAL_IP4_ADDRESS, Value: []byte{10, 10, 0, 11}}}}))
-	h := newHeadend(f, flexConfig+"ip local pool POOL1 10.10.2.1 10.10.2.250\n")
-	c := newClient(f)
-	fresh := liveSA(f, h, c, false)
-	f.Fuzz(func(t *testing.T, mode byte, b []byte) {
-		if len(b) < 1 {
-			return
-		}
-		ps, err := wire.ParsePayloads(wire.PayloadType(b[0]), b[1:])
-		if err != nil {
-			return
-		}
-		sa := fresh()
-		sa.mu.Lock()
-		defer sa.mu.Unlock()
-		hdr := wire.Header{InitiatorSPI: sa.spiI, ResponderSPI: sa.spiR, MajorVersion: 2, Flags: wire.FlagInitiator, MessageID: sa.peerNext}
+	fuzzPayloads(f, false, func(sa *ikeSA, hdr wire.Header, mode byte, ps []wire.Payload) {
 		switch mode % 3 {
 		case 0:
 			hdr.Exchange = wire.CREATE_CHILD_SA
@@ -305,9 +291,24 @@ func FuzzInitiatorPayloads(f *testing.F) {
 		&wire.Nonce{Data: make([]byte, 32)}, &wire.KE{Group: 31, Data: make([]byte, 32)}))
 	f.Add(byte(1), seed(&wire.Delete{Protocol: wire.ProtoESP, SPISize: 4, SPIs: [][]byte{{1, 2, 3, 4}}}))
 	f.Add(byte(1), seed(&wire.Delete{Protocol: wire.ProtoIKE}))
+	fuzzPayloads(f, true, func(sa *ikeSA, hdr wire.Header, mode byte, ps []wire.Payload) {
+		if mode%2 == 0 {
+			hdr.Exchange = wire.CREATE_CHILD_SA
+			sa.handleCreateChild(hdr, ps)
+		} else {
+			hdr.Exchange = wire.INFORMATIONAL
+			sa.handleInformational(hdr, ps)
+		}
+	})
+}
+
+// fuzzPayloads is the loop the payload fuzzers share: each input is read
+// as a payload chain and handed, under the SA's lock, to deliver with a
+// request header from the peer of a live SA (the head-end's end, or with
+// initiatorSide the client's).
+func fuzzPayloads(f *testing.F, initiatorSide bool, deliver func(sa *ikeSA, hdr wire.Header, mode byte, ps []wire.Payload)) {
 	h := newHeadend(f, flexConfig+"ip local pool POOL1 10.10.2.1 10.10.2.250\n")
-	c := newClient(f)
-	fresh := liveSA(f, h, c, true)
+	fresh := liveSA(f, h, newClient(f), initiatorSide)
 	f.Fuzz(func(t *testing.T, mode byte, b []byte) {
 		if len(b) < 1 {
 			return
@@ -320,13 +321,10 @@ func FuzzInitiatorPayloads(f *testing.F) {
 		sa.mu.Lock()
 		defer sa.mu.Unlock()
 		hdr := wire.Header{InitiatorSPI: sa.spiI, ResponderSPI: sa.spiR, MajorVersion: 2, MessageID: sa.peerNext}
-		if mode%2 == 0 {
-			hdr.Exchange = wire.CREATE_CHILD_SA
-			sa.handleCreateChild(hdr, ps)
-		} else {
-			hdr.Exchange = wire.INFORMATIONAL
-			sa.handleInformational(hdr, ps)
+		if !initiatorSide {
+			hdr.Flags = wire.FlagInitiator
 		}
+		deliver(sa, hdr, mode, ps)
 	})
 }
 

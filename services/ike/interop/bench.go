@@ -31,7 +31,7 @@ const BenchPSK = "bench-s3cret"
 // clients under example.com, AES-GCM-256/SHA-256/Curve25519 only, ESP
 // AES-GCM-256, a pool big enough for 65,000 sessions, a virtual template
 // per session.
-const BenchGatehouseConfig = `hostname BENCH
+var BenchGatehouseConfig = `hostname BENCH
 ip local pool BENCH 10.64.0.1 10.64.255.254
 aaa new-model
 aaa authorization network LOCAL local
@@ -43,10 +43,17 @@ crypto ikev2 policy BENCH
  proposal BENCH
 crypto ikev2 authorization policy AUTHZ
  pool BENCH
-crypto ikev2 keyring KR
+` + flexPSKServerTail(BenchPSK)
+
+// flexPSKServerTail is what the PSK FlexVPN servers of the interop tests
+// and the benchmark end with, from the keyring on: clients under
+// example.com with the key psk, authorized by the local policy AUTHZ
+// (defined before it), ESP AES-GCM-256 and a virtual template per session.
+func flexPSKServerTail(psk string) string {
+	return `crypto ikev2 keyring KR
  peer CLIENTS
   identity fqdn domain example.com
-  pre-shared-key ` + BenchPSK + `
+  pre-shared-key ` + psk + `
 crypto ikev2 profile PROF
  match identity remote fqdn domain example.com
  identity local fqdn vpn.example.com
@@ -67,6 +74,7 @@ interface Virtual-Template1 type tunnel
  tunnel mode ipsec ipv4
  tunnel protection ipsec profile IPSEC
 `
+}
 
 // BenchCharonOptions is the equivalent strongSwan responder: the same PSK,
 // proposals and pool, kernel-libipsec for ESP. Its DoS protection (cookies

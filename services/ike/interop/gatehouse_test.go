@@ -15,7 +15,7 @@ import (
 // flexServer is the FlexVPN server the scenarios run against: PSK clients
 // under example.com, an address pool, DNS servers and split subnets from a
 // local authorization policy, a virtual template per session.
-const flexServer = `hostname GW
+var flexServer = `hostname GW
 ip local pool POOL1 10.10.0.10 10.10.0.250
 ip access-list standard SPLIT
  permit 192.168.50.0 0.0.0.255
@@ -26,30 +26,7 @@ crypto ikev2 authorization policy AUTHZ
  pool POOL1
  dns 10.10.0.53 10.10.0.54
  subnet-acl SPLIT
-crypto ikev2 keyring KR
- peer CLIENTS
-  identity fqdn domain example.com
-  pre-shared-key s3cret
-crypto ikev2 profile PROF
- match identity remote fqdn domain example.com
- identity local fqdn vpn.example.com
- authentication remote pre-share
- authentication local pre-share
- keyring local KR
- aaa authorization group psk list LOCAL AUTHZ
- virtual-template 1
-crypto ipsec transform-set GCM esp-gcm 256
- mode tunnel
-crypto ipsec profile IPSEC
- set transform-set GCM
- set ikev2-profile PROF
-interface Loopback0
- ip address 10.10.255.1 255.255.255.255
-interface Virtual-Template1 type tunnel
- ip unnumbered Loopback0
- tunnel mode ipsec ipv4
- tunnel protection ipsec profile IPSEC
-`
+` + flexPSKServerTail("s3cret")
 
 // pskClient is a strongSwan road warrior for flexServer. proposals is
 // the IKE proposal (IOS's smart default is aes-cbc-256, sha512, group 19).
