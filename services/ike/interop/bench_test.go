@@ -30,14 +30,7 @@ func BenchmarkVsStrongSwan(b *testing.B) {
 		b.Fatalf("the benchmark pins the responder and the load generator to different CPUs: %d CPU", runtime.NumCPU())
 	}
 	o := BenchOptions{Concurrency: envInt(b, "GATEHOUSE_BENCH_CONCURRENCY"), Total: envInt(b, "GATEHOUSE_BENCH_TOTAL"),
-		Sessions: envInt(b, "GATEHOUSE_BENCH_SESSIONS")}
-	if s := os.Getenv("GATEHOUSE_BENCH_LIMIT"); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			b.Fatalf("GATEHOUSE_BENCH_LIMIT: %v", err)
-		}
-		o.Limit = d
-	}
+		Sessions: envInt(b, "GATEHOUSE_BENCH_SESSIONS"), Limit: envDuration(b, "GATEHOUSE_BENCH_LIMIT")}
 	ikeload, err := IkeloadBinary()
 	if err != nil {
 		b.Fatal(err)
@@ -95,6 +88,19 @@ func BenchmarkVsStrongSwan(b *testing.B) {
 func reportBench(b *testing.B, r BenchResult) {
 	b.ReportMetric(r.Throughput.Load.Rate, "handshakes/s")
 	b.ReportMetric(r.Memory.RSSPerSAKiB, "RSS-KiB/held-SA")
+}
+
+// envDuration reads a duration from the environment (0 when unset).
+func envDuration(t testing.TB, name string) time.Duration {
+	s := os.Getenv(name)
+	if s == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return d
 }
 
 func envInt(t testing.TB, name string) int {

@@ -29,14 +29,7 @@ func BenchmarkThroughputVsStrongSwan(b *testing.B) {
 	if runtime.NumCPU() < 2 {
 		b.Fatalf("the benchmark pins the responder to one CPU and needs another for the client: %d CPU", runtime.NumCPU())
 	}
-	o := ThroughputOptions{UDPBitrate: os.Getenv("GATEHOUSE_BENCH_UDP_BITRATE")}
-	if s := os.Getenv("GATEHOUSE_BENCH_IPERF_TIME"); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			b.Fatalf("GATEHOUSE_BENCH_IPERF_TIME: %v", err)
-		}
-		o.Duration = d
-	}
+	o := ThroughputOptions{UDPBitrate: os.Getenv("GATEHOUSE_BENCH_UDP_BITRATE"), Duration: envDuration(b, "GATEHOUSE_BENCH_IPERF_TIME")}
 	pinned, err := PinnedGatehouseBinary(b.TempDir(), o.ResponderCPU)
 	if err != nil {
 		b.Fatal(err)
