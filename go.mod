@@ -14,4 +14,7 @@ require (
 	golang.org/x/term v0.47.0
 )
 
-require golang.org/x/tools v0.36.0 // indirect
+require (
+	golang.org/x/tools v0.36.0 // indirect
+	layeh.com/radius v0.0.0-20231213012653-1006025d24f8 // indirect
+)

@@ -33,6 +33,8 @@ want iproute2 /usr/sbin/ip
 want nftables /usr/sbin/nft
 want iputils-ping /usr/bin/ping
 want iperf3 /usr/bin/iperf3
+want freeradius /usr/sbin/freeradius
+want freeradius-utils /usr/bin/radclient
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
@@ -43,7 +45,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 # Do not let the packages start a host charon (strongswan-starter's
-# service): the tests run their own, each in a namespace with a private
+# service, nor FreeRADIUS's): the tests run their own, each in a namespace with a private
 # /run, and must never meet the host's /run/charon.* sockets.
 policy=/usr/sbin/policy-rc.d
 created_policy=
