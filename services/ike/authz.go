@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
+	"strconv"
+	"time"
 
 	"github.com/gatehouse-vpn/gatehouse/configdb/schema"
 )
@@ -27,7 +30,45 @@ type Attributes struct {
 	IncludeLAN     bool
 	FlowLimit      *int
 	Source         []string // where each layer came from, for debug output
+
+	// IPv6Addr and IPv6PrefixLen are a fixed IPv6 address for this user
+	// (ipsec:addrv6, ipsec:prefix-len).
+	IPv6Addr      netip.Addr
+	IPv6PrefixLen int
+	// SubnetACLs name access lists whose permitted networks are pushed as
+	// INTERNAL_IP4/6_SUBNET (ipsec:route-set=access-list); the engine
+	// resolves them against the running configuration.
+	SubnetACLs []string
+	// RouteSetInterface pushes the virtual-access interface's (or the
+	// named interface's) address as a subnet (ipsec:route-set=interface).
+	RouteSetInterface     bool
+	RouteSetInterfaceName string
+	// LocalRoutes are networks behind the peer: static routes over its
+	// virtual-access interface (ipsec:route-set=local).
+	LocalRoutes []LocalRoute
+	// RouteAccept accepts the peer's routes ("route accept any").
+	RouteAccept *RouteAccept
+	// InterfaceConfig lines are applied to the virtual-access interface,
+	// in order (ip:interface-config); layers append rather than replace,
+	// in the order the seed defines (group, implicit, user).
+	InterfaceConfig            []string
+	SmartcardRemovalDisconnect bool
+	ConfigURL, ConfigVersion   string
+	// SessionTimeout and IdleTimeout end the session (Session-Timeout,
+	// Idle-Timeout); 0: none.
+	SessionTimeout, IdleTimeout time.Duration
 }
+
+// LocalRoute is one "route set local" network behind the peer.
+type LocalRoute struct {
+	Prefix   netip.Prefix
+	NextHop  netip.Addr // invalid: the interface itself
+	Tag      int
+	Distance int
+}
+
+// RouteAccept is "route accept any [tag T] [distance D]".
+type RouteAccept struct{ Tag, Distance int }
 
 // merge overlays b's configured fields on a (b wins), as IOS merges user
 // over group attributes.
@@ -71,6 +112,35 @@ func (a *Attributes) merge(b *Attributes) {
 	a.IncludeLAN = a.IncludeLAN || b.IncludeLAN
 	if b.FlowLimit != nil {
 		a.FlowLimit = b.FlowLimit
+	}
+	if b.IPv6Addr.IsValid() {
+		a.IPv6Addr, a.IPv6PrefixLen = b.IPv6Addr, b.IPv6PrefixLen
+	}
+	if len(b.SubnetACLs) > 0 {
+		a.SubnetACLs = b.SubnetACLs
+	}
+	if b.RouteSetInterface {
+		a.RouteSetInterface, a.RouteSetInterfaceName = true, b.RouteSetInterfaceName
+	}
+	if len(b.LocalRoutes) > 0 {
+		a.LocalRoutes = b.LocalRoutes
+	}
+	if b.RouteAccept != nil {
+		a.RouteAccept = b.RouteAccept
+	}
+	a.InterfaceConfig = append(slices.Clip(a.InterfaceConfig), b.InterfaceConfig...)
+	a.SmartcardRemovalDisconnect = a.SmartcardRemovalDisconnect || b.SmartcardRemovalDisconnect
+	if b.ConfigURL != "" {
+		a.ConfigURL = b.ConfigURL
+	}
+	if b.ConfigVersion != "" {
+		a.ConfigVersion = b.ConfigVersion
+	}
+	if b.SessionTimeout > 0 {
+		a.SessionTimeout = b.SessionTimeout
+	}
+	if b.IdleTimeout > 0 {
+		a.IdleTimeout = b.IdleTimeout
 	}
 	a.Source = append(a.Source, b.Source...)
 }
@@ -123,6 +193,44 @@ func (c *config) localPolicy(name string) (*Attributes, error) {
 	}
 	if p.Banner != nil {
 		a.Banner = p.Banner.Text
+	}
+	if p.RouteSetACLv6 != "" {
+		a.Subnets = append(a.Subnets, c.subnets(p.RouteSetACLv6)...)
+	}
+	if p.RouteSetInterface != nil {
+		a.RouteSetInterface, a.RouteSetInterfaceName = true, p.RouteSetInterface.Interface
+	}
+	for _, r := range p.RouteSetLocal {
+		pfx, err := netip.ParsePrefix(r.Prefix)
+		if err != nil {
+			continue
+		}
+		lr := LocalRoute{Prefix: pfx.Masked(), Tag: int(r.Tag), Distance: r.Distance}
+		lr.NextHop, _ = netip.ParseAddr(r.NextHop)
+		a.LocalRoutes = append(a.LocalRoutes, lr)
+	}
+	if p.RouteAccept != nil {
+		a.RouteAccept = &RouteAccept{Tag: int(p.RouteAccept.Tag), Distance: p.RouteAccept.Distance}
+	}
+	a.SmartcardRemovalDisconnect = p.SmartcardRemovalDisconnect
+	a.ConfigURL = p.ConfigurationURL
+	if p.ConfigurationVersion != 0 {
+		a.ConfigVersion = strconv.FormatInt(p.ConfigurationVersion, 10)
+	}
+	// The policy's "aaa attribute list": interface-config and any other
+	// attribute by its AAA name, applied after the policy's own commands.
+	if p.AAAAttributeList != "" {
+		l, ok := c.attrLists[p.AAAAttributeList]
+		if !ok {
+			return nil, fmt.Errorf("aaa attribute list %q (authorization policy %s) not found", p.AAAAttributeList, name)
+		}
+		for _, at := range l.Attributes {
+			if err := a.Apply(nil, at.Name, at.Value); err != nil {
+				if at.Mandatory || !errors.Is(err, ErrUnknownAttribute) {
+					return nil, fmt.Errorf("aaa attribute list %s: %w", l.Name, err)
+				}
+			}
+		}
 	}
 	return a, nil
 }

@@ -25,6 +25,7 @@ type config struct {
 	keyrings   map[string]schema.IKEv2Keyring
 	manglers   map[string]schema.NameMangler
 	authz      map[string]schema.AuthorizationPolicy
+	attrLists  map[string]schema.AttributeList
 	acls       map[string]schema.ACL
 	lists      map[string]schema.MethodList // by schema.MethodListKey
 	interfaces map[string]schema.Interface
@@ -90,6 +91,7 @@ func loadConfig(db *configdb.DB) *config {
 		c.keyrings = readMap[schema.IKEv2Keyring](tx, schema.KindIKEv2Keyring)
 		c.manglers = readMap[schema.NameMangler](tx, schema.KindNameMangler)
 		c.authz = readMap[schema.AuthorizationPolicy](tx, schema.KindAuthorizationPolicy)
+		c.attrLists = readMap[schema.AttributeList](tx, schema.KindAttributeList)
 		c.acls = readMap[schema.ACL](tx, schema.KindACL)
 		c.lists = readMap[schema.MethodList](tx, schema.KindMethodList)
 		c.interfaces = readMap[schema.Interface](tx, schema.KindInterface)
