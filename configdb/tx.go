@@ -229,3 +229,27 @@ func forEach(r reader, kind string, fn func(name string, val []byte) error) erro
 	}
 	return nil
 }
+
+// ReadAll decodes every object of a kind, in name order, skipping any that
+// does not decode as T (a newer schema's object read by older code).
+func ReadAll[T any](tx *ReadTx, kind string) (names []string, objs []T) {
+	tx.ForEach(kind, func(name string, val []byte) error {
+		var v T
+		if json.Unmarshal(val, &v) == nil {
+			names = append(names, name)
+			objs = append(objs, v)
+		}
+		return nil
+	})
+	return names, objs
+}
+
+// ReadMap is ReadAll keyed by object name.
+func ReadMap[T any](tx *ReadTx, kind string) map[string]T {
+	names, objs := ReadAll[T](tx, kind)
+	m := make(map[string]T, len(names))
+	for i, n := range names {
+		m[n] = objs[i]
+	}
+	return m
+}

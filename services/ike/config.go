@@ -1,7 +1,6 @@
 package ike
 
 import (
-	"encoding/json"
 	"net/netip"
 	"strings"
 
@@ -56,27 +55,6 @@ func relevantKind(kind string) bool {
 }
 
 // readObjects decodes every object of a kind, in name order.
-func readObjects[T any](tx *configdb.ReadTx, kind string) (names []string, objs []T) {
-	tx.ForEach(kind, func(name string, val []byte) error {
-		var v T
-		if json.Unmarshal(val, &v) == nil {
-			names = append(names, name)
-			objs = append(objs, v)
-		}
-		return nil
-	})
-	return names, objs
-}
-
-func readMap[T any](tx *configdb.ReadTx, kind string) map[string]T {
-	names, objs := readObjects[T](tx, kind)
-	m := make(map[string]T, len(names))
-	for i, n := range names {
-		m[n] = objs[i]
-	}
-	return m
-}
-
 // loadConfig builds a snapshot from the database.
 func loadConfig(db *configdb.DB) *config {
 	c := &config{}
@@ -85,21 +63,21 @@ func loadConfig(db *configdb.DB) *config {
 		tx.GetJSON(schema.KindSystem, schema.Global, &c.system)
 		tx.GetJSON(schema.KindIKEv2Global, schema.Global, &c.global)
 		tx.GetJSON(schema.KindIPsecGlobal, schema.Global, &c.ipsec)
-		_, policies := readObjects[schema.IKEv2Policy](tx, schema.KindIKEv2Policy)
-		c.policies = negotiate.IKEPolicies(policies, readMap[schema.IKEv2Proposal](tx, schema.KindIKEv2Proposal))
-		_, c.profiles = readObjects[schema.IKEv2Profile](tx, schema.KindIKEv2Profile)
-		c.keyrings = readMap[schema.IKEv2Keyring](tx, schema.KindIKEv2Keyring)
-		c.manglers = readMap[schema.NameMangler](tx, schema.KindNameMangler)
-		c.authz = readMap[schema.AuthorizationPolicy](tx, schema.KindAuthorizationPolicy)
-		c.attrLists = readMap[schema.AttributeList](tx, schema.KindAttributeList)
-		c.acls = readMap[schema.ACL](tx, schema.KindACL)
-		c.lists = readMap[schema.MethodList](tx, schema.KindMethodList)
-		c.interfaces = readMap[schema.Interface](tx, schema.KindInterface)
-		c.ipsecProfs = readMap[schema.IPsecProfile](tx, schema.KindIPsecProfile)
-		c.transforms = readMap[schema.TransformSet](tx, schema.KindTransformSet)
-		c.trustpts = readMap[schema.Trustpoint](tx, schema.KindTrustpoint)
-		c.chains = readMap[schema.CertificateChain](tx, schema.KindCertChain)
-		c.keys = readMap[schema.PKIKey](tx, schema.KindPKIKey)
+		_, policies := configdb.ReadAll[schema.IKEv2Policy](tx, schema.KindIKEv2Policy)
+		c.policies = negotiate.IKEPolicies(policies, configdb.ReadMap[schema.IKEv2Proposal](tx, schema.KindIKEv2Proposal))
+		_, c.profiles = configdb.ReadAll[schema.IKEv2Profile](tx, schema.KindIKEv2Profile)
+		c.keyrings = configdb.ReadMap[schema.IKEv2Keyring](tx, schema.KindIKEv2Keyring)
+		c.manglers = configdb.ReadMap[schema.NameMangler](tx, schema.KindNameMangler)
+		c.authz = configdb.ReadMap[schema.AuthorizationPolicy](tx, schema.KindAuthorizationPolicy)
+		c.attrLists = configdb.ReadMap[schema.AttributeList](tx, schema.KindAttributeList)
+		c.acls = configdb.ReadMap[schema.ACL](tx, schema.KindACL)
+		c.lists = configdb.ReadMap[schema.MethodList](tx, schema.KindMethodList)
+		c.interfaces = configdb.ReadMap[schema.Interface](tx, schema.KindInterface)
+		c.ipsecProfs = configdb.ReadMap[schema.IPsecProfile](tx, schema.KindIPsecProfile)
+		c.transforms = configdb.ReadMap[schema.TransformSet](tx, schema.KindTransformSet)
+		c.trustpts = configdb.ReadMap[schema.Trustpoint](tx, schema.KindTrustpoint)
+		c.chains = configdb.ReadMap[schema.CertificateChain](tx, schema.KindCertChain)
+		c.keys = configdb.ReadMap[schema.PKIKey](tx, schema.KindPKIKey)
 		return nil
 	})
 	return c
