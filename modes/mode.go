@@ -103,7 +103,17 @@ type Env struct {
 	// Dataplane reports the data plane backend for "show platform
 	// dataplane"; nil means none runs (IKE off).
 	Dataplane func() DataplaneStatus
-	Log       *logging.Buffer
+	// AAA renders the AAA service's operational views; nil means no AAA
+	// service (no server counters, no accounted sessions).
+	AAA AAAStatus
+	Log *logging.Buffer
+}
+
+// AAAStatus is what show commands need of the AAA service.
+type AAAStatus interface {
+	RenderServers(w io.Writer) error  // "show aaa servers"
+	RenderUsers(w io.Writer) error    // "show aaa user all"
+	RenderSessions(w io.Writer) error // "show aaa sessions"
 }
 
 // VirtualAccessTable is what show commands need of the vtemplate service.

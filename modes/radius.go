@@ -90,6 +90,19 @@ func registerRADIUS(t *Tree) {
 	registerServerGroup(t)
 	t.Exec.Add(
 		show("show aaa servers", "\nShow AAA values\nAll AAA servers as seen by the AAA Server MIB", 1, showAAAServers),
+		show("show aaa user all", "\nShow AAA values\nShow current AAA users\nAll users", 15, func(c *Ctx) error {
+			if c.Env.AAA == nil {
+				return nil
+			}
+			return c.Env.AAA.RenderUsers(c.Out)
+		}),
+		show("show aaa sessions", "\nShow AAA values\nShow AAA sessions as seen by the AAA Session MIB", 1, func(c *Ctx) error {
+			if c.Env.AAA == nil {
+				c.Printf("Total sessions since last reload: 0\n")
+				return nil
+			}
+			return c.Env.AAA.RenderSessions(c.Out)
+		}),
 		show("show radius server-group <all|WORD>$group", "\nShows radius information\nShow radius server-group information\nAll radius server-groups\nRadius server-group name", 1, showServerGroups),
 	)
 }
@@ -537,9 +550,13 @@ func aaaServers(tx Reader) []aaaServer {
 	return out
 }
 
-// showAAAServers prints the servers with IOS's layout. The RADIUS client
-// does not exist yet, so every server is up and every counter is zero.
+// showAAAServers prints the servers with IOS's layout: the AAA service's
+// live counters, or (no service running) the configured servers, all up
+// with every counter zero.
 func showAAAServers(c *Ctx) error {
+	if c.Env.AAA != nil {
+		return c.Env.AAA.RenderServers(c.Out)
+	}
 	var servers []aaaServer
 	c.Env.DB.View(func(tx *configdb.ReadTx) error { servers = aaaServers(tx); return nil })
 	const pad = "             "

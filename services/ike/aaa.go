@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/netip"
 	"time"
+
+	"github.com/gatehouse-vpn/gatehouse/dataplane"
 )
 
 // The engine's contract with the AAA service (services/aaa). Authorizer
@@ -113,6 +115,9 @@ type SessionRecord struct {
 	VirtualAccess  string // "Virtual-Access1"
 	IVRF           string
 	Up             time.Time
+	// Counters are the virtual-access interface's counters, read by the
+	// engine just before it removes the interface (SessionDown only).
+	Counters dataplane.Counters
 }
 
 // TerminateCause is why a session ended, as RADIUS Acct-Terminate-Cause
