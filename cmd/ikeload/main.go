@@ -7,6 +7,7 @@
 //	        [--id-prefix user] [--id-domain example.com] [--id-start 0] [--psk KEY]
 //	        [--local ADDR] [--proposal P] [--esp P] [--engines N] [--keep]
 //	        [--time-limit D] [--window N] [--json] [--tunnel PREFIX,...]
+//	        [--eap-md5 USER:PASSWORD]
 //
 // Identities are FQDNs <id-prefix><n>.<id-domain>. Proposals are written
 // as strongSwan writes them (aes256gcm16-prfsha256-x25519, aes256gcm16).
@@ -16,6 +17,8 @@
 // carry traffic: each gets an interface with its assigned address on a TUN
 // device in ikeload's network namespace and routes to the PREFIXES, as a
 // remote-access client (Gatehouse at both ends, for throughput tests).
+// With --eap-md5 the initiators authenticate with EAP-MD5 instead of the
+// PSK (the responder must sign with a certificate).
 package main
 
 import (
@@ -58,6 +61,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	window := fs.Int("window", 1000, "completions per reported rate window")
 	asJSON := fs.Bool("json", false, "print the report as one JSON line")
 	tunnel := fs.String("tunnel", "", "carry traffic: comma-separated `PREFIXES` reached through each SA, with the userspace data plane in this network namespace (implies --keep)")
+	eapMD5 := fs.String("eap-md5", "", "authenticate with EAP-MD5 as `USER:PASSWORD` instead of the PSK")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -67,6 +71,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	o := interop.LoadOptions{Concurrency: *concurrency, Total: *total, Engines: *engines, IDPrefix: *idPrefix,
 		IDDomain: *idDomain, IDStart: *idStart, PSK: []byte(*psk), Keep: *keep, Window: *window, NATPort: uint16(*nattPort)}
+	if *eapMD5 != "" {
+		var ok bool
+		if o.EAPUser, o.EAPPassword, ok = strings.Cut(*eapMD5, ":"); !ok || o.EAPUser == "" {
+			return fail(fmt.Errorf("--eap-md5: want USER:PASSWORD"))
+		}
+	}
 	var err error
 	if o.Target, err = netip.ParseAddrPort(*target); err != nil {
 		return fail(fmt.Errorf("--target: %w", err))

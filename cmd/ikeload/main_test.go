@@ -49,7 +49,7 @@ func TestLoadFailuresAreCounted(t *testing.T) {
 }
 
 func TestBadArguments(t *testing.T) {
-	for _, args := range [][]string{{"--target", "nowhere"}, {"--proposal", "rot13-md5"}, {"--total", "0"}, {"--bogus"}} {
+	for _, args := range [][]string{{"--target", "nowhere"}, {"--proposal", "rot13-md5"}, {"--total", "0"}, {"--bogus"}, {"--eap-md5", "nopassword"}} {
 		var out, errs bytes.Buffer
 		if code := run(args, strings.NewReader(""), &out, &errs); code != 2 || errs.Len() == 0 {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errs.String())

@@ -10,4 +10,9 @@
 // The engine itself (this package) arrives with the IKEv2 responder work:
 // see docs/dev/ike-plan.md for the plan it follows. It must never block a
 // worker on AAA or the kernel: those answers come back as events.
+//
+// What it asks of AAA is declared in aaa.go and authz.go (EAP
+// pass-through, AAA pre-shared keys, authorization, session events) and
+// implemented by services/aaa; the engine's side is eap.go, aaapsk.go and
+// observer.go. It owns no RADIUS state and opens no RADIUS socket.
 package ike

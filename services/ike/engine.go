@@ -61,6 +61,13 @@ type Options struct {
 	// its profile's virtual template (services/vtemplate); nil: the
 	// engine makes its own over DB and Dataplane.
 	VirtualAccess VirtualAccess
+	// EAP relays EAP pass-through conversations ("authentication remote
+	// eap"), PSK looks up "keyring aaa" keys and Observer hears of
+	// sessions coming up and going down (aaa.go); nil: profiles that
+	// need the first two fail authentication, and no one is told.
+	EAP      EAPAuthenticator
+	PSK      PSKLookup
+	Observer SessionObserver
 }
 
 // VirtualAccess is what the engine needs of the virtual-template service.
@@ -93,6 +100,8 @@ type Engine struct {
 	nextSess  int
 	nextSA    int
 	nextConn  int
+
+	observer observerQueue // SessionObserver calls waiting (observer.go)
 
 	spiLimiter   rateLimiter
 	cookieMu     sync.Mutex

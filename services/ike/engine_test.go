@@ -75,7 +75,9 @@ func configure(t testing.TB, env *modes.Env, text string) {
 	}
 }
 
-func newHeadend(t testing.TB, config string) *headend {
+// newHeadend starts a head-end with the configuration; opts adjust the
+// engine's options (the AAA interfaces) before it starts.
+func newHeadend(t testing.TB, config string, opts ...func(*Options)) *headend {
 	t.Helper()
 	db, err := configdb.Open(filepath.Join(t.TempDir(), "db"), configdb.Options{NoSync: true})
 	if err != nil {
@@ -89,8 +91,12 @@ func newHeadend(t testing.TB, config string) *headend {
 	go h.pools.Run(ctx)
 	h.env = &modes.Env{DB: db, Started: time.Now(), Log: h.log, Pools: h.pools}
 	configure(t, h.env, config)
-	h.e = New(Options{DB: db, Pools: h.pools, Dataplane: h.dp, Debug: h.log.Debug(), Address: netip.MustParseAddr("127.0.0.1"),
-		EphemeralPorts: true, Version: "Gatehouse test"})
+	o := Options{DB: db, Pools: h.pools, Dataplane: h.dp, Debug: h.log.Debug(), Address: netip.MustParseAddr("127.0.0.1"),
+		EphemeralPorts: true, Version: "Gatehouse test"}
+	for _, f := range opts {
+		f(&o)
+	}
+	h.e = New(o)
 	if err := h.e.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

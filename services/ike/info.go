@@ -22,7 +22,7 @@ func (sa *ikeSA) handleInformational(h wire.Header, ps []wire.Payload) {
 		case wire.ProtoIKE:
 			sa.respond(h, nil)
 			sa.e.stats.peerDeletes.Add(1)
-			sa.teardown("peer deleted the IKE SA", false)
+			sa.end(CauseUserRequest, "peer deleted the IKE SA", false)
 			return
 		case wire.ProtoESP, wire.ProtoAH:
 			for _, spi := range d.SPIs {
@@ -84,7 +84,7 @@ func (sa *ikeSA) dpdCheck(d *schema.IKEv2DPD, interval time.Duration) {
 		sa.e.stats.dpdSent.Add(1)
 		sa.request(wire.INFORMATIONAL, nil, schedule, func(wire.Header, []wire.Payload) {}, func() {
 			sa.e.stats.dpdFailed.Add(1)
-			sa.teardown("DPD: peer did not answer", false)
+			sa.end(CauseLostCarrier, "DPD: peer did not answer", false)
 		})
 	}
 	sa.dpdTimer = sa.after(interval, func() { sa.dpdCheck(d, interval) })

@@ -3,6 +3,7 @@ package ike
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -67,6 +68,14 @@ type InitiatorConfig struct {
 	// through it (except one covering the responder itself, which would
 	// capture the IKE and ESP packets), and the child SAs on it.
 	Tunnel bool
+	// EAP authenticates us with EAP instead of PSK (RFC 7296 2.16): the
+	// responder signs with a certificate and EAP answers its EAP
+	// requests (initiator_eap.go). One EAPClient serves one Initiate.
+	EAP EAPClient
+	// ResponderCAs verify the chain of the responder's certificate; nil:
+	// only its signature is checked, against the certificate it sent
+	// (enough for tests and load generation, not for a real client).
+	ResponderCAs []*x509.Certificate
 }
 
 // NotifyError is a failure the responder reported with a notification.
@@ -96,6 +105,7 @@ type initiatorState struct {
 	dh       suite.DH
 	childIn  uint32
 	childOut uint32
+	eap      *initiatorEAP // InitiatorConfig.EAP: the conversation's state
 }
 
 func (st *initiatorState) finish(err error) {
@@ -318,7 +328,11 @@ func (sa *ikeSA) sendAuth() {
 	if c.InitialContact {
 		ps = append(ps, &wire.Notify{NotifyType: wire.INITIAL_CONTACT})
 	}
-	ps = append(ps, &wire.Auth{Method: wire.AuthSharedKeyMIC, Data: auth.PSK(sa.prf, c.PSK, signed)})
+	if c.EAP == nil {
+		ps = append(ps, &wire.Auth{Method: wire.AuthSharedKeyMIC, Data: auth.PSK(sa.prf, c.PSK, signed)})
+	} else {
+		st.eap = &initiatorEAP{idi: idi} // no AUTH: we ask for EAP
+	}
 	if c.RequestAddress || c.RequestAddress6 {
 		cp := &wire.CP{CfgType: wire.CFG_REQUEST}
 		if c.RequestAddress {
@@ -378,13 +392,12 @@ func selectors(ps []netip.Prefix) []wire.TrafficSelector {
 func (sa *ikeSA) authReply(h wire.Header, ps []wire.Payload) {
 	st, cfg := sa.ini, sa.ini.cfg
 	r := collectAuth(ps)
+	if st.eap != nil {
+		sa.eapAuthReply(r, ps)
+		return
+	}
 	if r.auth == nil {
-		err := error(errors.New("ike: IKE_AUTH response without AUTH"))
-		for _, p := range ps {
-			if n, ok := p.(*wire.Notify); ok && n.NotifyType.IsError() {
-				err = &NotifyError{n.NotifyType}
-			}
-		}
+		err := orErr(notifyError(ps), errors.New("ike: IKE_AUTH response without AUTH"))
 		st.finish(err)
 		sa.teardown(err.Error(), false)
 		return
@@ -402,6 +415,13 @@ func (sa *ikeSA) authReply(h wire.Header, ps []wire.Payload) {
 	}
 	sa.remoteID, _ = identityOf(r.idr)
 	sa.authSign, sa.authVerify = "PSK", "PSK"
+	sa.completeAuth(r, ps)
+}
+
+// completeAuth takes the addresses and the first child SA of the last
+// IKE_AUTH response, once the responder is authenticated.
+func (sa *ikeSA) completeAuth(r authRequest, ps []wire.Payload) {
+	st, cfg := sa.ini, sa.ini.cfg
 	sa.newSession(nil)
 	conn := st.conn
 	if r.cp != nil {
@@ -440,12 +460,7 @@ func (sa *ikeSA) authReply(h wire.Header, ps []wire.Payload) {
 		}
 	} else {
 		sa.e.releaseChildSPI(st.childIn)
-		conn.ChildErr = errors.New("ike: no child SA")
-		for _, p := range ps {
-			if n, ok := p.(*wire.Notify); ok && n.NotifyType.IsError() {
-				conn.ChildErr = &NotifyError{n.NotifyType}
-			}
-		}
+		conn.ChildErr = orErr(notifyError(ps), errors.New("ike: no child SA"))
 	}
 	sa.established(false)
 	st.finish(nil)

@@ -178,7 +178,7 @@ func (sa *ikeSA) rekeyIKE(h wire.Header, offer *wire.SA, ni []byte, ke *wire.KE)
 		window: sa.window, peerNext: 0, nonceI: bytes.Clone(ni), natLocal: sa.natLocal, natRemote: sa.natRemote,
 		fragOK: sa.fragOK, peerHashes: sa.peerHashes, cfg: sa.cfg, profile: sa.profile, localID: sa.localID,
 		remoteID: sa.remoteID, authSign: sa.authSign, authVerify: sa.authVerify, tunnelID: sa.tunnelID,
-		connID: sa.connID}
+		connID: sa.connID, aaa: sa.aaa}
 	n.nonceR = make([]byte, 32)
 	io.ReadFull(e.rand, n.nonceR)
 	if err := n.deriveKeys(gir, sa.keys.SKd); err != nil {

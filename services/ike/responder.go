@@ -360,8 +360,8 @@ func (sa *ikeSA) handleAuth(p packet, h wire.Header, ps []wire.Payload) {
 	}
 	sa.cfg, sa.profile = cfg, prof
 	if r.auth == nil {
-		// EAP: the AAA service plugs in here (RFC 7296 2.16).
-		sa.authFailed(h, "peer requested EAP authentication, which needs the AAA service")
+		// No AUTH: the peer asks to authenticate with EAP (RFC 7296 2.16).
+		sa.startEAP(h, r, cfg, prof, remote)
 		return
 	}
 	var leaf *x509.Certificate
@@ -381,6 +381,11 @@ func (sa *ikeSA) handleAuth(p packet, h wire.Header, ps []wire.Payload) {
 	case schema.AuthPreShare:
 		sa.debugf("Get peer's preshared key for %s", remote)
 		lk, pk, err := cfg.psks(prof, remote, sa.remote.Addr())
+		if err != nil && prof.Keyring != nil && prof.Keyring.AAAList != "" {
+			// "keyring aaa": the keys come from RADIUS, later (aaapsk.go).
+			sa.lookupAAAPSK(h, r, cfg, prof, remote, signed)
+			return
+		}
 		if err != nil {
 			sa.authFailed(h, err.Error())
 			return
@@ -404,14 +409,30 @@ func (sa *ikeSA) handleAuth(p packet, h wire.Header, ps []wire.Payload) {
 		sa.authFailed(h, err.Error())
 		return
 	}
-	sa.inflight = map[uint32]bool{h.MessageID: true}
+	sa.aaa.class = class
+	sa.authorizeThen(h, r, localKey, steps, nil)
+}
+
+// authorizeThen authorizes an authenticated peer and completes IKE_AUTH
+// (finishAuth). cached, when set, are the user attributes AAA sent with
+// the authentication ("aaa authorization user ... cached"). The SA waits
+// in stAuthPending with the request in flight while RADIUS answers.
+func (sa *ikeSA) authorizeThen(h wire.Header, r authRequest, localKey []byte, steps []authzStep, cached *Attributes) {
+	cfg := sa.cfg
+	if sa.aaa.user == "" {
+		sa.aaa.user = sessionUser(steps, sa.remoteID)
+	}
+	if sa.inflight == nil {
+		sa.inflight = map[uint32]bool{}
+	}
+	sa.inflight[h.MessageID] = true
 	sa.state = stAuthPending
 	remoteSteps := false
 	for _, s := range steps {
 		remoteSteps = remoteSteps || !s.local
 	}
 	if !remoteSteps || sa.e.opt.Authorizer == nil {
-		attrs, err := sa.e.authorize(context.Background(), cfg, steps)
+		attrs, err := sa.e.authorizeWithCache(context.Background(), cfg, steps, cached)
 		sa.finishAuth(h, r, localKey, attrs, err)
 		return
 	}
@@ -419,7 +440,7 @@ func (sa *ikeSA) handleAuth(p packet, h wire.Header, ps []wire.Payload) {
 	go func() {
 		ctx, cancel := context.WithTimeout(sa.e.ctx, 30*time.Second)
 		defer cancel()
-		attrs, err := sa.e.authorize(ctx, cfg, steps)
+		attrs, err := sa.e.authorizeWithCache(ctx, cfg, steps, cached)
 		sa.mu.Lock()
 		defer sa.mu.Unlock()
 		if sa.state == stAuthPending {
@@ -465,28 +486,20 @@ func (sa *ikeSA) finishAuth(h wire.Header, r authRequest, localKey []byte, attrs
 	// Our identity and AUTH.
 	var resp []wire.Payload
 	var idr identity
-	if prof.LocalAuth != nil && schema.CertificateBased(prof.LocalAuth.Method) {
-		cert, _, key, err := cfg.signingTrustpoint(prof)
-		if err == nil {
-			idr = configuredIdentity(prof.LocalIdentity, sa.local.Addr(), cert.RawSubject)
-			resp = append(resp, idr.payload(true), &wire.Cert{Encoding: wire.CertX509Signature, Data: cert.Raw})
-			signer, perr := auth.ParsePrivateKey(key.PKCS8)
-			err = perr
-			if err == nil {
-				signed := auth.SignedOctets(sa.prf, sa.initR, sa.nonceI, sa.keys.SKpr, auth.IDBody(idr.payload(true)))
-				m, data, serr := auth.Sign(signer, sa.peerHashes, signed, sa.e.rand)
-				err = serr
-				resp = append(resp, &wire.Auth{Method: m, Data: data})
-			}
-		}
-		if err != nil {
-			sa.e.log.Error("ike: cannot sign AUTH", "profile", prof.Name, "err", err)
-			sa.respondNotify(h, wire.AUTHENTICATION_FAILED, nil)
-			sa.teardown("no signing certificate: "+err.Error(), false)
+	switch {
+	case sa.eap != nil:
+		// IDr, CERT and our signature went out with the first EAP
+		// request; now a MAC keyed as the peer's was (RFC 7296 2.16).
+		idr = sa.localID
+		resp = append(resp, sa.eap.responderAuth(sa))
+	case prof.LocalAuth != nil && schema.CertificateBased(prof.LocalAuth.Method):
+		var err error
+		if resp, idr, err = sa.signedLocalAuth(cfg, prof); err != nil {
+			sa.signingFailed(h, err)
 			return
 		}
 		sa.authSign = authName(prof.LocalAuth.Method)
-	} else {
+	default:
 		if localKey == nil {
 			var err error
 			localKey, _, err = cfg.psks(prof, sa.remoteID, sa.remote.Addr())
@@ -532,4 +545,33 @@ func (sa *ikeSA) finishAuth(h wire.Header, r authRequest, localKey []byte, attrs
 		&wire.Notify{NotifyType: wire.NON_FIRST_FRAGMENTS_ALSO})
 	sa.established(r.initialContact)
 	sa.respond(h, resp)
+}
+
+// signedLocalAuth is our identity, certificate and signature AUTH for a
+// certificate profile (RFC 7296 2.15, RFC 7427).
+func (sa *ikeSA) signedLocalAuth(cfg *config, prof *schema.IKEv2Profile) ([]wire.Payload, identity, error) {
+	cert, _, key, err := cfg.signingTrustpoint(prof)
+	if err != nil {
+		return nil, identity{}, err
+	}
+	idr := configuredIdentity(prof.LocalIdentity, sa.local.Addr(), cert.RawSubject)
+	signer, err := auth.ParsePrivateKey(key.PKCS8)
+	if err != nil {
+		return nil, identity{}, err
+	}
+	signed := auth.SignedOctets(sa.prf, sa.initR, sa.nonceI, sa.keys.SKpr, auth.IDBody(idr.payload(true)))
+	m, data, err := auth.Sign(signer, sa.peerHashes, signed, sa.e.rand)
+	if err != nil {
+		return nil, identity{}, err
+	}
+	return []wire.Payload{idr.payload(true), &wire.Cert{Encoding: wire.CertX509Signature, Data: cert.Raw},
+		&wire.Auth{Method: m, Data: data}}, idr, nil
+}
+
+// signingFailed ends an SA whose profile cannot sign our AUTH.
+func (sa *ikeSA) signingFailed(h wire.Header, err error) {
+	sa.e.log.Error("ike: cannot sign AUTH", "profile", sa.profile.Name, "err", err)
+	sa.debugf("Cannot sign our AUTH: %v", err)
+	sa.respondNotify(h, wire.AUTHENTICATION_FAILED, nil)
+	sa.teardown("no signing certificate: "+err.Error(), false)
 }

@@ -258,6 +258,8 @@ func FuzzDecryptedPayloads(f *testing.F) {
 	f.Add(byte(1), seed(&wire.Delete{Protocol: wire.ProtoESP, SPISize: 4, SPIs: [][]byte{{1, 2, 3, 4}}}))
 	f.Add(byte(2), seed(&wire.ID{IDType: wire.ID_FQDN, Data: []byte("x.example.com")}, &wire.Auth{Method: wire.AuthSharedKeyMIC, Data: make([]byte, 64)},
 		&wire.CP{CfgType: wire.CFG_REQUEST, Attributes: []wire.CPAttribute{{Type: wire.INTERNAL_IP4_ADDRESS, Value: []byte{10, 10, 0, 11}}}}))
+	f.Add(byte(2), seed(&wire.ID{IDType: wire.ID_FQDN, Data: []byte("x.example.com")},
+		&wire.EAP{Data: eapPacket{Code: eapResponse, ID: 1, Type: eapTypeIdentity, Data: []byte("x")}.encode()}))
 	fuzzPayloads(f, false, func(sa *ikeSA, hdr wire.Header, mode byte, ps []wire.Payload) {
 		switch mode % 3 {
 		case 0:

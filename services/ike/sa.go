@@ -19,7 +19,8 @@ const (
 	stInitSent    saState = iota // initiator: IKE_SA_INIT sent
 	stInitDone                   // responder: IKE_SA_INIT answered, IKE_AUTH awaited
 	stAuthSent                   // initiator: IKE_AUTH sent
-	stAuthPending                // responder: IKE_AUTH waiting on authorization
+	stAuthPending                // responder: IKE_AUTH waiting on authorization (or an AAA key)
+	stEAP                        // responder: EAP pass-through under way (eap.go)
 	stEstablished
 	stDead
 )
@@ -90,6 +91,13 @@ type ikeSA struct {
 
 	// Initiator bookkeeping (initiator.go).
 	ini *initiatorState
+
+	// AAA: the EAP conversation while it lasts (eap.go), what accounting
+	// and show commands need of the session (observer.go), and why the
+	// session ended, for SessionDown (0: CauseNASRequest).
+	eap       *eapState
+	aaa       aaaInfo
+	downCause TerminateCause
 }
 
 // pendingReq is a request we sent and its retransmission state.
@@ -162,6 +170,8 @@ func (sa *ikeSA) receive(p packet, h wire.Header) {
 	switch {
 	case h.Exchange == wire.IKE_AUTH && sa.state == stInitDone && !sa.initiator:
 		sa.handleAuth(p, h, ps)
+	case h.Exchange == wire.IKE_AUTH && sa.state == stEAP && !sa.initiator:
+		sa.handleEAP(h, ps)
 	case h.Exchange == wire.INFORMATIONAL && sa.state >= stAuthPending:
 		sa.handleInformational(h, ps)
 	case h.Exchange == wire.CREATE_CHILD_SA && sa.state == stEstablished:

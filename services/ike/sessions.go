@@ -31,16 +31,22 @@ type sessionState struct {
 	client    bool // vaccess is our own client interface, not a template clone
 }
 
-// newSession numbers the session (IOS numbers sessions from 1).
+// newSession numbers the session (IOS numbers sessions from 1), once:
+// EAP and AAA pre-shared keys number it early, for the audit-session-id
+// of their RADIUS requests, and authorization completes it.
 func (sa *ikeSA) newSession(attrs *Attributes) {
 	e := sa.e
-	e.mu.Lock()
-	e.nextSess++
-	id := e.nextSess
-	e.nextConn++
-	sa.connID = e.nextConn
-	e.mu.Unlock()
-	sa.sess = &sessionState{id: id, owner: fmt.Sprintf("ikev2:%d", id), flowLimit: -1}
+	if sa.sess == nil {
+		e.mu.Lock()
+		e.nextSess++
+		id := e.nextSess
+		e.nextConn++
+		sa.connID = e.nextConn
+		e.mu.Unlock()
+		sa.sess = &sessionState{id: id, owner: fmt.Sprintf("ikev2:%d", id), flowLimit: -1}
+		// IPv6 endpoints have none (session.AuditSessionID says why).
+		sa.aaa.auditID, _ = session.AuditSessionID(sa.local, sa.remote, uint32(id))
+	}
 	if attrs != nil && attrs.FlowLimit != nil {
 		sa.sess.flowLimit = *attrs.FlowLimit
 	}
@@ -207,13 +213,14 @@ func (sa *ikeSA) established(initialContact bool) {
 		e.log.Info("ike: session up", "session", sa.sess.id, "peer", sa.remote, "id", sa.remoteID.String(),
 			"address", sa.sess.addr4, "interface", sa.sess.vaccess)
 	}
+	sa.sessionUp()
 	// INITIAL_CONTACT: the peer lost its state; its older SAs under the
 	// same identity go, silently (RFC 7296 2.4).
 	for _, other := range stale {
 		other.mu.Lock()
 		if other.state == stEstablished && other.profile == sa.profile && other.remoteID.Type == sa.remoteID.Type &&
 			slices.Equal(other.remoteID.Data, sa.remoteID.Data) {
-			other.teardown("INITIAL_CONTACT from a new SA of the same peer", false)
+			other.end(CauseLostCarrier, "INITIAL_CONTACT from a new SA of the same peer", false)
 		}
 		other.mu.Unlock()
 	}
@@ -226,7 +233,7 @@ func (sa *ikeSA) armLifetime() {
 	}
 	sa.lifeTimer = sa.after(sa.lifetime, func() {
 		sa.e.stats.lifetimeExpired.Add(1)
-		sa.teardown("IKE SA lifetime expired without a rekey", true)
+		sa.end(CauseSessionTimeout, "IKE SA lifetime expired without a rekey", true)
 	})
 }
 
@@ -255,6 +262,9 @@ func (sa *ikeSA) teardown(reason string, notify bool) {
 	}
 	if sa.pending != nil && sa.pending.timer != nil {
 		sa.pending.timer.Stop()
+	}
+	if sa.eap != nil {
+		sa.eap.abandon()
 	}
 	e.mu.Lock()
 	if e.bySPI[sa.ourSPI()] == sa {
@@ -294,6 +304,7 @@ func (sa *ikeSA) teardown(reason string, notify bool) {
 	}
 	if wasUp {
 		e.stats.deleted.Add(1)
+		sa.sessionDown()
 	}
 	sa.debugf("Deleting SA: %s", reason)
 	if s != nil {
@@ -370,6 +381,7 @@ func (sa *ikeSA) snapshot() session.Session {
 	if sa.remoteID.Data == nil {
 		ike.RemoteID = ""
 	}
+	ike.RemoteEAPID, s.Username = sa.aaa.eapID, sa.aaa.user
 	if sa.sess != nil {
 		s.ID, ike.SessionID = sa.sess.id, sa.sess.id
 		s.Interface = sa.sess.vaccess
@@ -446,7 +458,7 @@ func (e *Engine) Clear(req session.ClearRequest) int {
 			if req.IKE {
 				what = "clear crypto ikev2 sa"
 			}
-			sa.teardown(what, true)
+			sa.end(CauseAdminReset, what, true)
 			n++
 		}
 		sa.mu.Unlock()

@@ -23,6 +23,7 @@ type stats struct {
 	ikeRekeys                               atomic.Uint64
 	initiated, initiatedOK, initiatedFailed atomic.Uint64
 	internalErrors                          atomic.Uint64
+	eapTimeouts, observerDropped            atomic.Uint64
 }
 
 // Stats is a copy of the engine's counters.
@@ -46,6 +47,8 @@ type Stats struct {
 	IKERekeys                               uint64
 	Initiated, InitiatedOK, InitiatedFailed uint64
 	InternalErrors                          uint64 // messages dropped on a recovered panic
+	EAPTimeouts                             uint64 // EAP conversations that outlived the profile's timeout
+	ObserverDropped                         uint64 // SessionUp events dropped on a full observer queue
 	Active, HalfOpen                        int
 }
 
@@ -67,7 +70,8 @@ func (e *Engine) Stats() Stats {
 		LifetimeExpired: s.lifetimeExpired.Load(), DPDSent: s.dpdSent.Load(), DPDFailed: s.dpdFailed.Load(),
 		ChildCreated: s.childCreated.Load(), ChildFailed: s.childFailed.Load(), ChildRekeys: s.childRekeys.Load(),
 		IKERekeys: s.ikeRekeys.Load(), Initiated: s.initiated.Load(), InitiatedOK: s.initiatedOK.Load(),
-		InitiatedFailed: s.initiatedFailed.Load(), InternalErrors: s.internalErrors.Load(), Active: e.SessionCount(), HalfOpen: e.HalfOpen(),
+		InitiatedFailed: s.initiatedFailed.Load(), InternalErrors: s.internalErrors.Load(),
+		EAPTimeouts: s.eapTimeouts.Load(), ObserverDropped: s.observerDropped.Load(), Active: e.SessionCount(), HalfOpen: e.HalfOpen(),
 	}
 }
 
@@ -121,5 +125,7 @@ func (s *stats) counters() []*atomic.Uint64 {
 		&s.initiatedOK,
 		&s.initiatedFailed,
 		&s.internalErrors,
+		&s.eapTimeouts,
+		&s.observerDropped,
 	}
 }

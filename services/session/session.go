@@ -22,6 +22,7 @@ type Session struct {
 	ID        int            // IKEv2 session id, "Session ID:" (also IKESA.SessionID)
 	Interface string         // e.g. "Virtual-Access1"
 	Profile   string         // IKEv2 profile name
+	Username  string         // AAA user name (EAP user, mangled identity); not shown by IOS's session views
 	Status    Status         // "Session status:"
 	Peer      netip.AddrPort // remote IKE endpoint
 	FVRF      string         // front-door VRF; "" is the global table

@@ -52,6 +52,10 @@ type LoadOptions struct {
 	// share it.
 	Dataplane dataplane.Dataplane
 	TSr       []netip.Prefix
+	// EAPUser, when set, authenticates every initiator with EAP-MD5
+	// (EAPUser, EAPPassword) instead of PSK; the responder signs with a
+	// certificate, whose chain is not verified.
+	EAPUser, EAPPassword string
 }
 
 // LoadResult is what a run measured. Times are in milliseconds.
@@ -164,6 +168,9 @@ func Load(ctx context.Context, o LoadOptions) (LoadResult, func(), error) {
 				cfg := ike.InitiatorConfig{Peer: o.Target, PeerNATPort: o.NATPort, Local: local,
 					LocalID: ike.FQDN(fmt.Sprintf("%s%d.%s", o.IDPrefix, o.IDStart+i, o.IDDomain)), PSK: o.PSK,
 					IKE: o.IKE, ESP: o.ESP, RequestAddress: true, Tunnel: o.Dataplane != nil, TSr: o.TSr}
+				if o.EAPUser != "" {
+					cfg.EAP = ike.EAPMD5(o.EAPUser, o.EAPPassword)
+				}
 				hctx, cancel := context.WithTimeout(ctx, o.Timeout)
 				t0 := time.Now()
 				conn, err := e.Initiate(hctx, cfg)
