@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/binary"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -61,12 +63,25 @@ func hostKey(db *configdb.DB) (ssh.Signer, error) {
 	return ssh.NewSignerFromKey(priv)
 }
 
+// loginTimeout bounds an AAA login (RADIUS servers, their fail-over).
+const loginTimeout = 30 * time.Second
+
 // errAuth is deliberately uninformative: nothing says whether the user or
 // the password was wrong.
 var errAuth = errors.New("authentication failed")
 
 // checkPassword authenticates a vty login against the local usernames.
 func (s *SSHServer) checkPassword(meta ssh.ConnMetadata, pw []byte) (*ssh.Permissions, error) {
+	if s.env.Login != nil {
+		// AAA: "aaa authentication login" lists (RADIUS, local fallback).
+		ctx, cancel := context.WithTimeout(context.Background(), loginTimeout)
+		defer cancel()
+		priv, err := s.env.Login(ctx, "vty 0", meta.User(), string(pw))
+		if err != nil {
+			return nil, errAuth
+		}
+		return &ssh.Permissions{Extensions: map[string]string{"privilege": strconv.Itoa(priv)}}, nil
+	}
 	var u schema.Username
 	var found bool
 	s.env.DB.View(func(tx *configdb.ReadTx) error {

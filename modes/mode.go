@@ -1,6 +1,7 @@
 package modes
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/netip"
@@ -103,6 +104,10 @@ type Env struct {
 	// Dataplane reports the data plane backend for "show platform
 	// dataplane"; nil means none runs (IKE off).
 	Dataplane func() DataplaneStatus
+	// Login authenticates an admin login on a line ("vty 0") through the
+	// AAA method lists and returns the session's privilege level; nil
+	// means the local username database alone decides.
+	Login func(ctx context.Context, line, user, password string) (privilege int, err error)
 	// AAA renders the AAA service's operational views; nil means no AAA
 	// service (no server counters, no accounted sessions).
 	AAA AAAStatus

@@ -22,6 +22,7 @@ import (
 	"github.com/gatehouse-vpn/gatehouse/configdb/schema"
 	"github.com/gatehouse-vpn/gatehouse/dataplane/xfrm"
 	"github.com/gatehouse-vpn/gatehouse/modes"
+	"github.com/gatehouse-vpn/gatehouse/services/aaa"
 	"github.com/gatehouse-vpn/gatehouse/services/ike"
 	"github.com/gatehouse-vpn/gatehouse/services/logging"
 	"github.com/gatehouse-vpn/gatehouse/services/pool"
@@ -66,12 +67,20 @@ func runDaemon(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	go pools.Run(ctx)
+	hooks := &aaaHooks{}
+	authsvc := aaa.New(aaa.Options{DB: db, Debug: env.Log.Debug(), Logger: logger, Sessions: hooks, Counters: hooks.counters})
+	env.AAA = authsvc
+	env.Login = func(ctx context.Context, line, user, password string) (int, error) {
+		r, err := authsvc.Login(ctx, line, user, password)
+		return r.Privilege, err
+	}
+	go authsvc.Run(ctx)
 	if os.Getenv("GOGC") == "" {
 		go tuneGC(ctx, gcTuning{})
 	}
 
 	if *ikeAddr != "none" {
-		engine, err := startIKE(ctx, env, logger, *ikeAddr, uint16(*ikePort), uint16(*nattPort), *dataplane, *vrfPrefix)
+		engine, err := startIKE(ctx, env, logger, *ikeAddr, uint16(*ikePort), uint16(*nattPort), *dataplane, *vrfPrefix, authsvc, hooks)
 		if err != nil {
 			logger.Error("IKE not started", "err", err)
 		} else {
@@ -119,7 +128,8 @@ func runDaemon(args []string) int {
 // startIKE starts the IKE engine and plugs it into the show and clear
 // commands. The data plane backends that carry traffic arrive with the
 // data-plane work; until then every choice records SAs in the fake backend.
-func startIKE(ctx context.Context, env *modes.Env, logger *slog.Logger, addr string, port, natt uint16, backend, vrfPrefix string) (*ike.Engine, error) {
+func startIKE(ctx context.Context, env *modes.Env, logger *slog.Logger, addr string, port, natt uint16, backend, vrfPrefix string,
+	authsvc *aaa.Service, hooks *aaaHooks) (*ike.Engine, error) {
 	var bind netip.Addr
 	if addr != "" {
 		a, err := netip.ParseAddr(addr)
@@ -139,10 +149,12 @@ func startIKE(ctx context.Context, env *modes.Env, logger *slog.Logger, addr str
 	env.VTemplateActive, env.VirtualAccess = vt.Active, vt
 	go vt.Run(ctx)
 	e := ike.New(ike.Options{DB: env.DB, Pools: env.Pools.(*pool.Service), Dataplane: dp, VirtualAccess: vt, Debug: env.Log.Debug(),
-		Logger: logger, Address: bind, IKEPort: port, NATPort: natt, Version: "Gatehouse " + Version})
+		Logger: logger, Address: bind, IKEPort: port, NATPort: natt, Version: "Gatehouse " + Version,
+		Authorizer: authsvc, EAP: authsvc, PSK: authsvc, Observer: authsvc})
 	if err := e.Start(ctx); err != nil {
 		return nil, err
 	}
+	hooks.attach(e, dp)
 	env.CryptoSessions = e.Sessions
 	env.IKEv2Stats = e.IKEv2Stats
 	env.ClearCrypto = e.Clear

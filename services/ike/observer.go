@@ -89,7 +89,7 @@ func (sa *ikeSA) sessionRecord() SessionRecord {
 	s := sa.sess
 	r := SessionRecord{ID: s.id, AuditSessionID: sa.aaa.auditID, Username: sa.aaa.user, Identity: sa.remoteID.String(),
 		AuthMethod: sa.aaa.class, Peer: sa.remote, Local: sa.local, FramedIP: s.addr4, VirtualAccess: s.vaccess,
-		IVRF: s.ivrf, Up: sa.aaa.up}
+		IVRF: s.ivrf, Up: sa.aaa.up, Counters: s.final}
 	if p := sa.profile; p != nil {
 		r.Profile = p.Name
 		if i := slices.IndexFunc(p.AAAAccounting, func(a schema.AAAAccounting) bool { return a.Class == sa.aaa.class }); i >= 0 {

@@ -29,6 +29,13 @@ type sessionState struct {
 	vaccess   string
 	ivrf      string
 	client    bool // vaccess is our own client interface, not a template clone
+	// ifConfig are the AAA interface-config lines for the virtual-access
+	// interface, in the order the authorizations were merged.
+	ifConfig []string
+	// sessionTimeout ends the session (RADIUS Session-Timeout); 0: none.
+	sessionTimeout time.Duration
+	sessionTimer   *time.Timer
+	final          dataplane.Counters // the interface's counters when the session ended
 }
 
 // newSession numbers the session (IOS numbers sessions from 1), once:
@@ -49,6 +56,10 @@ func (sa *ikeSA) newSession(attrs *Attributes) {
 	}
 	if attrs != nil && attrs.FlowLimit != nil {
 		sa.sess.flowLimit = *attrs.FlowLimit
+	}
+	if attrs != nil {
+		sa.sess.ifConfig = attrs.InterfaceConfig
+		sa.sess.sessionTimeout = attrs.SessionTimeout
 	}
 	if sa.profile != nil {
 		sa.sess.ivrf = sa.profile.IVRF
@@ -153,7 +164,7 @@ func (sa *ikeSA) cloneVirtualAccess() error {
 	}
 	va, err := e.vt.Clone(vtemplate.Request{Template: p.VirtualTemplate, Owner: s.owner, VRF: p.IVRF,
 		TunnelSource: sa.local.Addr(), TunnelDestination: sa.remote.Addr(), ModeAuto: p.VirtualTemplateModeAuto,
-		InnerIPv6: s.addr6.IsValid() && !s.addr4.IsValid()})
+		InnerIPv6: s.addr6.IsValid() && !s.addr4.IsValid(), User: s.ifConfig})
 	if err != nil {
 		return err
 	}
@@ -214,6 +225,9 @@ func (sa *ikeSA) established(initialContact bool) {
 			"address", sa.sess.addr4, "interface", sa.sess.vaccess)
 	}
 	sa.sessionUp()
+	if sa.sess != nil && sa.sess.sessionTimeout > 0 {
+		sa.armSessionTimeout(sa.sess.sessionTimeout)
+	}
 	// INITIAL_CONTACT: the peer lost its state; its older SAs under the
 	// same identity go, silently (RFC 7296 2.4).
 	for _, other := range stale {
@@ -224,6 +238,28 @@ func (sa *ikeSA) established(initialContact bool) {
 		}
 		other.mu.Unlock()
 	}
+}
+
+// armSessionTimeout ends the session after d (RADIUS Session-Timeout,
+// from the Access-Accept or a CoA), whatever its rekeys.
+func (sa *ikeSA) armSessionTimeout(d time.Duration) {
+	if sa.sess.sessionTimer != nil {
+		sa.sess.sessionTimer.Stop()
+	}
+	id := sa.sess.id
+	sa.sess.sessionTimer = time.AfterFunc(d, func() {
+		// The session may have moved to a new IKE SA in a rekey.
+		sa.e.mu.RLock()
+		cur := sa.e.sessions[id]
+		sa.e.mu.RUnlock()
+		if cur == nil {
+			return
+		}
+		cur.mu.Lock()
+		defer cur.mu.Unlock()
+		cur.debugf("Session-Timeout of %s expired", d)
+		cur.end(CauseSessionTimeout, "RADIUS Session-Timeout expired", true)
+	})
 }
 
 // armLifetime deletes the IKE SA when its lifetime passes without a rekey.
@@ -281,6 +317,10 @@ func (sa *ikeSA) teardown(reason string, notify bool) {
 	}
 	sa.children = nil
 	if s != nil {
+		if wasUp && s.vaccess != "" && e.dp != nil {
+			// Accounting's stop record needs them; the interface goes next.
+			s.final, _ = e.dp.Counters(s.vaccess)
+		}
 		if e.opt.Pools != nil && (s.addr4.IsValid() || s.addr6.IsValid()) {
 			e.opt.Pools.ReleaseOwner(s.owner)
 		}
@@ -503,4 +543,67 @@ func (e *Engine) IKEv2Stats() session.IKEv2Stats {
 	out.CookieChallenged, out.CookieAccepted, out.CookieRejected = st.CookiesSent, st.CookiesAccepted, st.CookiesRejected
 	out.CookieRejectedNoCookie = st.CookiesSent - st.CookiesRejected
 	return out
+}
+
+// session returns the live SA of a session number, or nil.
+func (e *Engine) session(id int) *ikeSA {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.sessions[id]
+}
+
+// ClearSession deletes one session (IKE DELETE sent), as a RADIUS
+// Disconnect-Request asks; it reports whether the session was live.
+func (e *Engine) ClearSession(id int, cause TerminateCause) bool {
+	sa := e.session(id)
+	if sa == nil {
+		return false
+	}
+	sa.mu.Lock()
+	defer sa.mu.Unlock()
+	if sa.state != stEstablished {
+		return false
+	}
+	sa.debugf("Delete all IKE SAs")
+	sa.end(cause, "RADIUS Disconnect-Request", true)
+	return true
+}
+
+// ApplyInterfaceConfig applies interface-config lines to a session's
+// virtual-access interface (RADIUS CoA).
+func (e *Engine) ApplyInterfaceConfig(id int, lines []string) error {
+	sa := e.session(id)
+	if sa == nil {
+		return fmt.Errorf("session %d not found", id)
+	}
+	sa.mu.Lock()
+	name := ""
+	if sa.sess != nil && !sa.sess.client {
+		name = sa.sess.vaccess
+	}
+	sa.mu.Unlock()
+	if name == "" {
+		return fmt.Errorf("session %d has no virtual-access interface", id)
+	}
+	re, ok := e.vt.(interface{ Reapply(string, []string) error })
+	if !ok {
+		return errors.New("the virtual-template service cannot reapply configuration")
+	}
+	return re.Reapply(name, lines)
+}
+
+// SetSessionTimeout ends a session seconds from now (RADIUS CoA
+// Session-Timeout).
+func (e *Engine) SetSessionTimeout(id int, seconds uint32) error {
+	sa := e.session(id)
+	if sa == nil {
+		return fmt.Errorf("session %d not found", id)
+	}
+	sa.mu.Lock()
+	defer sa.mu.Unlock()
+	if sa.state != stEstablished || sa.sess == nil {
+		return fmt.Errorf("session %d is not up", id)
+	}
+	sa.armSessionTimeout(time.Duration(seconds) * time.Second)
+	return nil
 }
