@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 
 	"layeh.com/radius"
 	"layeh.com/radius/rfc2865"
@@ -85,18 +86,21 @@ func (s *Service) accessAnswer(ctx context.Context, listName string, uid uint32,
 // authorPacket is the Access-Request FlexVPN sends for authorization and
 // AAA pre-shared keys (seed 001: User-Name, User-Password, Calling-Station-
 // Id, audit-session-id, Service-Type Outbound, NAS-IP-Address).
-func (s *Service) authorPacket(user, password, peer, audit string) *radius.Packet {
+func (s *Service) authorPacket(user, password string, peer, local netip.AddrPort, audit string) *radius.Packet {
 	p := radius.New(radius.CodeAccessRequest, nil)
 	rfc2865.UserName_SetString(p, user)
 	// In the clear: the RADIUS client hides it for each server it tries.
 	p.Add(rfc2865.UserPassword_Type, radius.Attribute(password))
-	if peer != "" {
-		rfc2865.CallingStationID_SetString(p, peer)
+	if peer.IsValid() {
+		rfc2865.CallingStationID_SetString(p, peer.Addr().String())
 	}
 	if audit != "" {
 		addAVPair(p, "audit-session-id="+audit)
 	}
 	rfc2865.ServiceType_Set(p, rfc2865.ServiceType_Value_OutboundUser)
+	if nas := s.nasIP(local.Addr()); nas.Is4() {
+		rfc2865.NASIPAddress_Set(p, nas.AsSlice())
+	}
 	return p
 }
 
@@ -110,7 +114,7 @@ func (s *Service) Authorize(ctx context.Context, req ike.AuthorizationRequest) (
 	}
 	s.dbg.Debugf(logging.FlagCryptoIKEv2, "IKEv2:Using mlist %s and username %s for %s author request", req.List, req.Username, kind)
 	ans, err := s.accessAnswer(ctx, req.List, uid, func() *radius.Packet {
-		return s.authorPacket(req.Username, defaultAuthorPassword, addrString(req.Peer.Addr()), "")
+		return s.authorPacket(req.Username, defaultAuthorPassword, req.Peer, req.Local, req.AuditSessionID)
 	}, func(m schema.Method) (*answer, error) {
 		if m.Kind == schema.MethodNone {
 			return &answer{packet: radius.New(radius.CodeAccessAccept, nil)}, nil
@@ -133,7 +137,7 @@ func (s *Service) LookupPSK(ctx context.Context, req ike.PSKRequest) (*ike.PSKAn
 		pw = defaultAuthorPassword
 	}
 	ans, err := s.accessAnswer(ctx, req.List, uid, func() *radius.Packet {
-		return s.authorPacket(req.Username, pw, addrString(req.Peer.Addr()), req.AuditSessionID)
+		return s.authorPacket(req.Username, pw, req.Peer, req.Local, req.AuditSessionID)
 	}, nil)
 	if err != nil {
 		return nil, err

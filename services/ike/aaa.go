@@ -82,6 +82,7 @@ type PSKRequest struct {
 	Username string // the peer identity after the keyring's name mangler
 	Password string // the keyring's AAA password ("cisco" by default)
 	Peer     netip.AddrPort
+	Local    netip.AddrPort // our IKE address (NAS-IP-Address)
 	// AuditSessionID names the session the key is for (seed 001's
 	// Access-Request carries it).
 	AuditSessionID string

@@ -53,7 +53,7 @@ func (sa *ikeSA) lookupAAAPSK(h wire.Header, r authRequest, cfg *config, prof *s
 	}
 	sa.newSession(nil)
 	sa.aaa.class, sa.aaa.user = schema.AAAPSK, user
-	req := PSKRequest{List: kr.AAAList, Username: user, Password: password, Peer: sa.remote, AuditSessionID: sa.aaa.auditID}
+	req := PSKRequest{List: kr.AAAList, Username: user, Password: password, Peer: sa.remote, Local: sa.local, AuditSessionID: sa.aaa.auditID}
 	e.internalf("IKEv2-INTERNAL: Using AAA method list %s for peer %s", kr.AAAList, user)
 	e.debugf("IKEv2:(SA ID = %d):[IKEv2 -> AAA] Password request sent", sa.tunnelID)
 	if sa.inflight == nil {

@@ -150,7 +150,10 @@ type AuthorizationRequest struct {
 	List     string // "aaa authorization network" list name
 	Username string
 	Peer     netip.AddrPort
-	Group    bool // group (true) or user authorization
+	Local    netip.AddrPort // our IKE address (NAS-IP-Address)
+	Group    bool           // group (true) or user authorization
+	// AuditSessionID names the session in RADIUS (Cisco AV-pair).
+	AuditSessionID string
 }
 
 // Authorizer answers authorization requests the engine cannot answer from

@@ -431,6 +431,15 @@ func (sa *ikeSA) authorizeThen(h wire.Header, r authRequest, localKey []byte, st
 	for _, s := range steps {
 		remoteSteps = remoteSteps || !s.local
 	}
+	if remoteSteps {
+		// RADIUS requests carry the session's audit-session-id (seed 001,
+		// PoD section) and our address (NAS-IP-Address): number the
+		// session now.
+		sa.newSession(nil)
+		for i := range steps {
+			steps[i].req.Peer, steps[i].req.Local, steps[i].req.AuditSessionID = sa.remote, sa.local, sa.aaa.auditID
+		}
+	}
 	if !remoteSteps || sa.e.opt.Authorizer == nil {
 		attrs, err := sa.e.authorizeWithCache(context.Background(), cfg, steps, cached)
 		sa.finishAuth(h, r, localKey, attrs, err)

@@ -1,6 +1,7 @@
 // Package interop is the harness that runs Gatehouse against real,
-// independently written peers (strongSwan today; FreeRADIUS later) inside
-// network namespaces the test creates and deletes itself.
+// independently written peers (strongSwan clients; FreeRADIUS servers, via
+// internal/freeradius) inside network namespaces the test creates and
+// deletes itself.
 //
 // It owns:
 //
