@@ -375,3 +375,45 @@ func TestDynamicAuthorizationWithRadclient(t *testing.T) {
 		t.Fatalf("cleared %v, want [52]", cleared)
 	}
 }
+
+// Interim-Update records follow "aaa accounting update periodic N" (the
+// unit shortened to 200 ms here) with the interface's current counters.
+func TestFreeRADIUSAccountingInterim(t *testing.T) {
+	t.Parallel()
+	srv := freeradius.Start(t, freeradius.Config{Users: routerUsers, Secret: "s3cret", Accounting: true})
+	var mu sync.Mutex
+	counters := dataplane.Counters{InPackets: 7, InBytes: 700, OutPackets: 9, OutBytes: 900}
+	a := newAAA(t, "aaa new-model\naaa accounting update periodic 1\n"+serverBlock("R1", srv, 2)+
+		"aaa group server radius G\n server name R1\naaa accounting network ACCT start-stop group G\n",
+		Options{InterimUnit: 200 * time.Millisecond, Counters: func(string) (dataplane.Counters, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return counters, nil
+		}})
+	rec := ike.SessionRecord{ID: 4, AuditSessionID: "A4", Username: "u4", Identity: "u4", AccountingList: "ACCT",
+		VirtualAccess: "Virtual-Access1", Peer: netip.MustParseAddrPort("172.16.1.4:4500"),
+		Local: netip.MustParseAddrPort("172.16.1.2:4500"), Up: time.Now()}
+	a.s.SessionUp(rec)
+	interim := srv.WaitAccounting(t, func(r freeradius.Record) bool { return r.Get("Acct-Status-Type") == "Interim-Update" }, 10*time.Second)
+	if interim.Get("Acct-Input-Packets") != "7" || interim.Get("Acct-Output-Octets") != "900" {
+		t.Fatalf("interim counters: %v", interim.Pairs)
+	}
+	a.s.SessionDown(rec, ike.CauseUserRequest)
+	if err := a.s.WaitAccounting(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	srv.WaitAccounting(t, func(r freeradius.Record) bool { return r.Get("Acct-Status-Type") == "Stop" }, 10*time.Second)
+	n := 0
+	for _, r := range srv.Accounting() {
+		if r.Get("Acct-Status-Type") == "Interim-Update" {
+			n++
+		}
+	}
+	// The stop is the session's last record.
+	if last := srv.Accounting(); last[len(last)-1].Get("Acct-Status-Type") != "Stop" {
+		t.Fatalf("the stop is not the last record: %v", last[len(last)-1])
+	}
+	if n == 0 {
+		t.Fatal("no interim record")
+	}
+}
