@@ -56,6 +56,24 @@ type UDPTransmitter interface {
 	SetTransmit(func(fvrf string, from, to netip.AddrPort, pkt []byte) error)
 }
 
+// UDPBatchTransmitter is a UDPTransmitter that can hand over several
+// ESP-in-UDP datagrams of one SA at once, for the IKE engine to send in
+// one system call (UDP GSO or sendmmsg). The function returns how many
+// of pkts were sent and, when not all were, why the others were not.
+type UDPBatchTransmitter interface {
+	SetTransmitBatch(func(fvrf string, from, to netip.AddrPort, pkts [][]byte) (int, error))
+}
+
+// ESPBatchReceiver is an ESPReceiver that delivers better in bursts.
+// Once ReceiveESPInBursts is called, ReceiveESP may hold what it
+// decrypted until the returned function is called, which the IKE engine
+// does after each burst of datagrams it read (one recvmmsg), so that the
+// backend can write a run of segments of one flow as one packet.
+type ESPBatchReceiver interface {
+	ESPReceiver
+	ReceiveESPInBursts() (burstDone func())
+}
+
 // KernelESP is implemented by backends whose ESP runs in the kernel (xfrm):
 // the IKE engine marks its NAT-T socket UDP_ENCAP_ESPINUDP so that the
 // kernel decapsulates ESP-in-UDP for its states and hands the socket only

@@ -35,7 +35,7 @@ func BenchmarkTUNLinkPerSession(b *testing.B) {
 		name := fmt.Sprintf("va%d", i)
 		i++
 		if err := inNamespace(ns, func() error {
-			files, err := openTUN(name, 1)
+			files, _, err := openTUN(name, 1, false)
 			if err != nil {
 				return err
 			}
@@ -54,7 +54,7 @@ func BenchmarkTUNLinkPerSession(b *testing.B) {
 // BenchmarkAccessRoutePerSession adds and deletes one host route through
 // a shared TUN per op: what the userspace backend does per session.
 func BenchmarkAccessRoutePerSession(b *testing.B) {
-	v, err := openVRF("bench", testNamespace(b), "gh0", 1, 1400)
+	v, err := openVRF("bench", testNamespace(b), "gh0", 1, 1400, false)
 	if err != nil {
 		b.Fatal(err)
 	}

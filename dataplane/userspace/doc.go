@@ -26,6 +26,15 @@
 // (anti-replay, integrity, and the inner source against the SA's traffic
 // selectors) and written to the TUN of the interface's VRF.
 //
+// Packets move in bursts (batch.go): a TUN reader seals all that is
+// queued and sends it with sendmmsg (or the engine's batch transmitter),
+// an ESP reader decrypts a recvmmsg burst and writes it together. Where
+// the kernel allows, the TUN devices carry virtio-net headers with TSO:
+// TCP super-packets read from them are cut into segments (gso.go), and
+// runs of segments decrypted in one burst are coalesced into one
+// super-packet write (gro.go). Checks and counters work on segments, as
+// the wire carries them (docs/dataplane.md, "The fast path").
+//
 // # What it owns
 //
 // The TUN devices and the routes it adds (removed on Close), the SA and

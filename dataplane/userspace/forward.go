@@ -4,50 +4,141 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"os"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gatehouse-vpn/gatehouse/dataplane"
 	"github.com/gatehouse-vpn/gatehouse/dataplane/esp"
 )
 
+// tunReadSize takes the largest packet an offloading TUN hands over (a
+// 64 KiB super-packet) and its virtio-net header.
+const tunReadSize = vnetHdrLen + bufSize
+
 // readTUN is one reader of a VRF's TUN queue: packets to clients, to be
-// encrypted and sent.
-func (b *Backend) readTUN(v *vrf, f *os.File) {
-	in := b.bufs.Get().(*[bufSize]byte)
-	out := b.bufs.Get().(*[bufSize]byte)
-	defer b.bufs.Put(in)
-	defer b.bufs.Put(out)
+// encrypted and sent. It reads until nothing is queued, sealing into one
+// batch, and sends the batch before it waits for more.
+func (b *Backend) readTUN(v *vrf, q int) {
+	buf := make([]byte, tunReadSize)
+	tx := b.newTxBatch()
+	rc := v.tunRC[q]
+	var r packetReader
 	for {
-		n, err := f.Read(in[:])
+		pkt := buf
+		if !v.offload {
+			pkt = buf[vnetHdrLen:]
+		}
+		n, err := r.read(rc, pkt, tx.empty())
+		if errors.Is(err, errWouldBlock) {
+			tx.flush()
+			continue
+		}
 		if err != nil {
-			if errors.Is(err, os.ErrClosed) {
+			if b.stopped() {
 				return
 			}
 			continue
 		}
-		b.outbound(v, in[:n], out[:0])
+		if v.offload {
+			b.outboundOffloaded(v, pkt[:n], tx)
+		} else {
+			b.outbound(v, pkt[:n], tx)
+		}
 	}
 }
 
-// outbound encrypts one packet from the TUN for the client it is routed to.
-func (b *Backend) outbound(v *vrf, pkt, buf []byte) {
+// stopped says whether Close has begun.
+func (b *Backend) stopped() bool {
+	select {
+	case <-b.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// outboundOffloaded handles one read from an offloading TUN: a
+// virtio-net header and a packet, which may be a super-packet to cut into
+// segments, or may need its checksum completed.
+func (b *Backend) outboundOffloaded(v *vrf, buf []byte, tx *txBatch) {
+	h, err := parseVnetHdr(buf)
+	if err != nil {
+		b.malformed.Add(1)
+		return
+	}
+	pkt := buf[vnetHdrLen:]
+	if h.gsoType == gsoNone {
+		if h.flags&vnetNeedsCsum != 0 && !completeChecksum(h, pkt) {
+			b.malformed.Add(1)
+			return
+		}
+		b.outbound(v, pkt, tx)
+		return
+	}
+	sp, err := parseSuperPacket(h, pkt)
+	if err != nil {
+		b.malformed.Add(1)
+		return
+	}
+	b.gsoPackets.Add(1)
+	b.gsoSegments.Add(uint64(sp.segs))
+	ip, _ := parseIP(pkt) // parseSuperPacket checked the header
+	va, sa, fwd := b.outboundSA(v, ip, uint64(sp.segs))
+	if sa == nil {
+		return
+	}
+	// Each segment is cut straight into its place in the batch, where
+	// Seal encrypts it in place.
+	hl := sa.out.HeaderLen()
+	for i := range sp.segs {
+		slot := tx.reserve(sa, sp.segmentLen(i))
+		seg := sp.writeSegment(i, slot[hl:cap(slot)])
+		b.seal(va, sa, fwd, ip.nextHeader, seg, slot, tx)
+	}
+}
+
+// outbound encrypts one packet from the TUN for the client it is routed
+// to.
+func (b *Backend) outbound(v *vrf, pkt []byte, tx *txBatch) {
 	h, ok := parseIP(pkt)
 	if !ok {
 		b.malformed.Add(1)
 		return
 	}
+	va, sa, fwd := b.outboundSA(v, h, 1)
+	if sa == nil {
+		return
+	}
+	b.seal(va, sa, fwd, h.nextHeader, pkt, tx.reserve(sa, len(pkt)), tx)
+}
+
+// outboundSA finds the interface a packet to h.dst goes through and the
+// SA it is sent on. sa is nil when the packet, of segs segments, is
+// dropped (and counted).
+func (b *Backend) outboundSA(v *vrf, h header, segs uint64) (*vaccess, *childSA, *forwarding) {
 	va := v.routes.lookup(h.dst)
 	if va == nil {
-		v.noRoute.Add(1)
-		return
+		v.noRoute.Add(segs)
+		return nil, nil, nil
 	}
 	sa := va.out.Load()
 	if sa == nil || sa.hard.Load() || va.removed.Load() {
+		va.c.outDrops.Add(segs)
+		return va, nil, nil
+	}
+	return va, sa, va.fwd.Load()
+}
+
+// seal checks one packet (or segment) against the interface, encrypts it
+// into slot (where it may already sit, HeaderLen bytes in) and adds it to
+// the batch. Counters and lifetimes count each packet as the wire sees
+// it.
+func (b *Backend) seal(va *vaccess, sa *childSA, fwd *forwarding, next uint8, pkt, slot []byte, tx *txBatch) {
+	if sa.hard.Load() {
 		va.c.outDrops.Add(1)
 		return
 	}
-	fwd := va.fwd.Load()
 	if len(pkt) > fwd.mtu {
 		va.c.outDrops.Add(1)
 		return
@@ -57,55 +148,60 @@ func (b *Backend) outbound(v *vrf, pkt, buf []byte) {
 		return
 	}
 	clampMSS(pkt, fwd.mss)
-	esp, err := sa.out.Seal(buf, h.nextHeader, pkt)
+	esp, err := sa.out.Seal(slot, next, pkt)
 	if err != nil {
 		va.c.outDrops.Add(1)
 		return
 	}
-	if err := b.send(sa, esp); err != nil {
-		b.sendErrors.Add(1)
-		va.c.outDrops.Add(1)
-		return
-	}
+	tx.add(sa, va, esp, len(pkt))
 	n := uint64(len(pkt))
-	va.c.outPackets.Add(1)
-	va.c.outBytes.Add(n)
 	sa.c.outPackets.Add(1)
 	b.account(sa, sa.c.outBytes.Add(n), sa.c.outPackets.Load()+sa.c.inPackets.Load())
 }
 
-// send puts an ESP packet on the wire: in UDP through the IKE engine, or
-// as IP protocol 50.
-func (b *Backend) send(sa *childSA, pkt []byte) error {
-	if sa.spec.Encap {
-		t := b.transmit.Load()
-		if t == nil {
-			return errors.New("userspace: no UDP transmitter (IKE engine not started)")
-		}
-		return (*t)(sa.spec.FVRF, sa.spec.Local, sa.spec.Remote, pkt)
-	}
-	conn := b.raw4.Load()
-	if !sa.spec.Remote.Addr().Is4() {
-		conn = b.raw6.Load()
-	}
-	if conn == nil {
-		return errors.New("userspace: no ESP socket")
-	}
-	_, err := conn.WriteToIP(pkt, sa.spec.remoteIP)
-	return err
-}
-
 // ReceiveESP handles ESP-in-UDP from the IKE engine's NAT-T socket. It is
-// done with pkt when it returns.
-func (b *Backend) ReceiveESP(_ string, from, _ netip.AddrPort, pkt []byte) {
-	buf := b.bufs.Get().(*[bufSize]byte)
-	b.inbound(from.Addr(), pkt, buf[:0])
-	b.bufs.Put(buf)
+// done with pkt when it returns. Unless the engine delivers in bursts
+// (ReceiveESPInBursts), the packet is delivered before it returns.
+func (b *Backend) ReceiveESP(_ string, _, _ netip.AddrPort, pkt []byte) {
+	b.udpRx.Lock()
+	if b.udpRx.batch == nil {
+		b.udpRx.batch = b.newRxBatch()
+	}
+	b.inbound(pkt, b.udpRx.batch)
+	if !b.udpRx.bursts {
+		b.udpRx.batch.flush()
+	}
+	b.udpRx.Unlock()
 }
 
-// inbound decrypts one ESP packet and writes the inner packet to the TUN
-// of its interface's VRF.
-func (b *Backend) inbound(_ netip.Addr, pkt, buf []byte) {
+// ReceiveESPInBursts lets ReceiveESP hold decrypted packets until the
+// returned function is called (after each burst the engine read).
+func (b *Backend) ReceiveESPInBursts() func() {
+	b.udpRx.Lock()
+	b.udpRx.bursts = true
+	b.udpRx.Unlock()
+	return b.udpBurstDone
+}
+
+func (b *Backend) udpBurstDone() {
+	b.udpRx.Lock()
+	if b.udpRx.batch != nil {
+		b.udpRx.batch.flush()
+	}
+	b.udpRx.Unlock()
+}
+
+// udpReceiver is the burst ESP-in-UDP goes into. The engine's readers
+// (one per address family) share it.
+type udpReceiver struct {
+	sync.Mutex
+	bursts bool
+	batch  *rxBatch
+}
+
+// inbound decrypts one ESP packet into the burst rx, for its interface's
+// VRF.
+func (b *Backend) inbound(pkt []byte, rx *rxBatch) {
 	spi, ok := esp.SPI(pkt)
 	if !ok {
 		b.malformed.Add(1)
@@ -123,7 +219,8 @@ func (b *Backend) inbound(_ netip.Addr, pkt, buf []byte) {
 		va.c.inDrops.Add(1)
 		return
 	}
-	payload, next, err := sa.in.Open(buf, pkt)
+	slot := rx.reserve(len(pkt))
+	payload, next, err := sa.in.Open(slot[vnetHdrLen:vnetHdrLen], pkt)
 	switch {
 	case errors.Is(err, esp.ErrReplay):
 		sa.c.replay.Add(1)
@@ -165,14 +262,18 @@ func (b *Backend) inbound(_ netip.Addr, pkt, buf []byte) {
 		return
 	}
 	clampMSS(payload, fwd.mss)
-	v := va.vrf
-	if len(v.tun) == 0 {
+	if len(va.vrf.tun) == 0 {
 		va.c.inDrops.Add(1)
 		return
 	}
-	if _, err := v.tun[int(spi)%len(v.tun)].Write(payload); err != nil {
-		va.c.inDrops.Add(1)
-	}
+	rx.add(va, spi, slot[:vnetHdrLen+len(payload)])
+}
+
+// rawESP is a raw IP protocol 50 socket.
+type rawESP struct {
+	conn *net.IPConn
+	rc   syscall.RawConn
+	v4   bool
 }
 
 // openRaw opens the raw IP protocol 50 socket of a family on first use and
@@ -194,26 +295,23 @@ func (b *Backend) openRaw(v4 bool) error {
 	if err != nil {
 		return err
 	}
-	slot.Store(c)
-	b.wg.Go(func() {
-		buf := b.bufs.Get().(*[bufSize]byte)
-		out := b.bufs.Get().(*[bufSize]byte)
-		defer b.bufs.Put(buf)
-		defer b.bufs.Put(out)
-		for {
-			n, from, err := c.ReadFromIP(buf[:])
-			if err != nil {
-				if errors.Is(err, net.ErrClosed) {
-					return
-				}
-				continue
-			}
-			addr, _ := netip.AddrFromSlice(from.IP)
-			b.inbound(addr.Unmap(), buf[:n], out[:0])
-		}
-	})
+	// Bursts of ESP must queue, not drop, while the reader is busy.
+	c.SetReadBuffer(rawSocketBuffer)
+	c.SetWriteBuffer(rawSocketBuffer)
+	rc, err := c.SyscallConn()
+	if err != nil {
+		c.Close()
+		return err
+	}
+	r := &rawESP{conn: c, rc: rc, v4: v4}
+	slot.Store(r)
+	b.wg.Go(func() { b.readRaw(r) })
 	return nil
 }
+
+// rawSocketBuffer is the kernel buffer size asked for the raw ESP
+// sockets.
+const rawSocketBuffer = 4 << 20
 
 // account checks the byte and packet lifetimes after traffic.
 func (b *Backend) account(sa *childSA, bytes, packets uint64) {

@@ -1,6 +1,7 @@
 package userspace
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -29,37 +30,90 @@ func inNamespace(ns netns.NsHandle, fn func() error) error {
 	return fn()
 }
 
+// tunOffloads are the offloads asked of a TUN device, best first: with
+// checksum offload and TSO the kernel hands over TCP super-packets of up
+// to 64 KiB (and takes them), with USO (Linux 6.2) UDP ones too.
+var tunOffloads = []int{
+	unix.TUN_F_CSUM | unix.TUN_F_TSO4 | unix.TUN_F_TSO6 | unix.TUN_F_USO4 | unix.TUN_F_USO6,
+	unix.TUN_F_CSUM | unix.TUN_F_TSO4 | unix.TUN_F_TSO6,
+}
+
+// errOffloadOff is why a device has no offloads when none were asked for.
+var errOffloadOff = errors.New("offloads turned off")
+
 // openTUN creates (or attaches to) the multi-queue TUN device name and
 // opens queues file descriptors on it, non-blocking so that reads park in
-// the Go scheduler, not in a thread.
-func openTUN(name string, queues int) ([]*os.File, error) {
+// the Go scheduler, not in a thread. With offload it first tries the
+// device with a virtio-net header on every packet and segmentation
+// offloads (docs/dataplane.md, "The fast path"). A kernel that refuses
+// them gets a plain device, and noOffload says why; it is nil when the
+// device has them.
+func openTUN(name string, queues int, offload bool) (files []*os.File, noOffload, err error) {
+	noOffload = errOffloadOff
+	if offload {
+		if files, noOffload = openTUNQueues(name, queues, true); noOffload == nil {
+			return files, nil, nil
+		}
+	}
+	files, err = openTUNQueues(name, queues, false)
+	return files, noOffload, err
+}
+
+// openTUNQueues opens the queues, with virtio-net headers and offloads
+// when vnet is set.
+func openTUNQueues(name string, queues int, vnet bool) ([]*os.File, error) {
 	var files []*os.File
-	for range queues {
+	fail := func(err error) ([]*os.File, error) {
+		closeAll(files)
+		return nil, err
+	}
+	for q := range queues {
 		fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC, 0)
 		if err != nil {
-			closeAll(files)
-			return nil, fmt.Errorf("open /dev/net/tun: %w", err)
+			return fail(fmt.Errorf("open /dev/net/tun: %w", err))
 		}
-		ifr, err := unix.NewIfreq(name)
-		if err != nil {
+		if err := setupTUNQueue(fd, name, vnet && q == 0, vnet); err != nil {
 			unix.Close(fd)
-			closeAll(files)
-			return nil, err
+			return fail(err)
 		}
-		ifr.SetUint16(unix.IFF_TUN | unix.IFF_NO_PI | unix.IFF_MULTI_QUEUE)
-		if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
-			unix.Close(fd)
-			closeAll(files)
-			return nil, fmt.Errorf("TUNSETIFF %s: %w", name, err)
-		}
-		if err := unix.SetNonblock(fd, true); err != nil {
-			unix.Close(fd)
-			closeAll(files)
-			return nil, err
-		}
+		// Non-blocking before os.NewFile, which then uses the poller.
 		files = append(files, os.NewFile(uintptr(fd), "/dev/net/tun:"+name))
 	}
 	return files, nil
+}
+
+// setupTUNQueue attaches fd to the device as a queue and makes it
+// non-blocking; first sets the device's header size and offloads.
+func setupTUNQueue(fd int, name string, first, vnet bool) error {
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		return err
+	}
+	flags := uint16(unix.IFF_TUN | unix.IFF_NO_PI | unix.IFF_MULTI_QUEUE)
+	if vnet {
+		flags |= unix.IFF_VNET_HDR
+	}
+	ifr.SetUint16(flags)
+	if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
+		return fmt.Errorf("TUNSETIFF %s: %w", name, err)
+	}
+	if first {
+		// The header size and the offloads belong to the device: set
+		// once, on the first queue.
+		if err := unix.IoctlSetPointerInt(fd, unix.TUNSETVNETHDRSZ, vnetHdrLen); err != nil {
+			return fmt.Errorf("TUNSETVNETHDRSZ %s: %w", name, err)
+		}
+		err := errors.New("no offload to ask for")
+		for _, o := range tunOffloads {
+			if err = unix.IoctlSetInt(fd, unix.TUNSETOFFLOAD, o); err == nil {
+				break
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("TUNSETOFFLOAD %s: %w", name, err)
+		}
+	}
+	return unix.SetNonblock(fd, true)
 }
 
 func closeAll(files []*os.File) {

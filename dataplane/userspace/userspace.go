@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/netip"
+	"os"
 	"runtime"
 	"slices"
 	"sync"
@@ -36,12 +36,20 @@ type Options struct {
 	Now func() time.Time
 	// Tick is how often time-based lifetimes are checked (default 1 s).
 	Tick time.Duration
+	// NoOffload opens the TUN devices without virtio-net headers and
+	// segmentation offloads, as on a kernel that refuses them: one packet
+	// per read and write. The environment variable
+	// GATEHOUSE_TUN_OFFLOAD=off does the same for a daemon.
+	NoOffload bool
 }
 
 var (
 	_ dataplane.Dataplane      = (*Backend)(nil)
 	_ dataplane.ESPReceiver    = (*Backend)(nil)
 	_ dataplane.UDPTransmitter = (*Backend)(nil)
+
+	_ dataplane.UDPBatchTransmitter = (*Backend)(nil)
+	_ dataplane.ESPBatchReceiver    = (*Backend)(nil)
 )
 
 // Backend is the userspace data plane. Create it with New.
@@ -61,21 +69,28 @@ type Backend struct {
 	saMu  sync.RWMutex
 	bySPI map[uint32]*childSA
 
-	transmit atomic.Pointer[transmitFunc]
-	raw4     atomic.Pointer[net.IPConn]
-	raw6     atomic.Pointer[net.IPConn]
+	transmit      atomic.Pointer[transmitFunc]
+	transmitBatch atomic.Pointer[transmitBatchFunc]
+	raw4          atomic.Pointer[rawESP]
+	raw6          atomic.Pointer[rawESP]
+	udpRx         udpReceiver
 
 	events     *dataplane.EventQueue
 	unknownSPI atomic.Uint64
 	malformed  atomic.Uint64
 	sendErrors atomic.Uint64
+	// The offloads at work: super-packets read from the TUN devices and
+	// cut into segments, and runs of segments coalesced into one write.
+	gsoPackets, gsoSegments atomic.Uint64
+	groPackets, groSegments atomic.Uint64
 
-	bufs sync.Pool
 	stop chan struct{}
 	wg   sync.WaitGroup
 }
 
 type transmitFunc func(fvrf string, from, to netip.AddrPort, pkt []byte) error
+
+type transmitBatchFunc func(fvrf string, from, to netip.AddrPort, pkts [][]byte) (int, error)
 
 // vaccess is one logical virtual-access interface. It keeps of its spec
 // only what forwarding needs: the VRF (vrf.name is the spec's VRF) and
@@ -143,7 +158,7 @@ type saPath struct {
 	RemoteTS      []dataplane.TrafficSelector // the caller's slice (not copied)
 	Lifetime      dataplane.Lifetime
 	Encap         bool
-	remoteIP      *net.IPAddr // plain ESP: the raw socket's destination, built once
+	rawAddr       *sockaddr // plain ESP: the raw socket's destination, built once
 }
 
 type saCounters struct {
@@ -172,9 +187,11 @@ func New(opt Options) *Backend {
 	if opt.Tick <= 0 {
 		opt.Tick = time.Second
 	}
+	if os.Getenv("GATEHOUSE_TUN_OFFLOAD") == "off" {
+		opt.NoOffload = true
+	}
 	b := &Backend{opt: opt, log: opt.Logger, vrfs: map[string]*vrf{}, ifaces: map[string]*vaccess{},
 		bySPI: map[uint32]*childSA{}, events: dataplane.NewEventQueue(EventBuffer), stop: make(chan struct{})}
-	b.bufs.New = func() any { return new([bufSize]byte) }
 	b.wg.Go(b.lifetimes)
 	return b
 }
@@ -193,6 +210,13 @@ func (b *Backend) Events() <-chan dataplane.Event { return b.events.C() }
 func (b *Backend) SetTransmit(fn func(fvrf string, from, to netip.AddrPort, pkt []byte) error) {
 	f := transmitFunc(fn)
 	b.transmit.Store(&f)
+}
+
+// SetTransmitBatch is how runs of ESP-in-UDP packets of one SA leave,
+// when the IKE engine can send them together.
+func (b *Backend) SetTransmitBatch(fn func(fvrf string, from, to netip.AddrPort, pkts [][]byte) (int, error)) {
+	f := transmitBatchFunc(fn)
+	b.transmitBatch.Store(&f)
 }
 
 // EnsureInterface creates or updates a logical virtual-access interface,
@@ -264,15 +288,20 @@ func (b *Backend) vrf(name string) (*vrf, error) {
 	if v := b.vrfs[name]; v != nil {
 		return v, nil
 	}
-	v, err := openVRF(name, b.opt.Namespace(name), b.opt.TUNName, b.opt.Queues, dataplane.DefaultMTU)
+	v, err := openVRF(name, b.opt.Namespace(name), b.opt.TUNName, b.opt.Queues, dataplane.DefaultMTU, !b.opt.NoOffload)
 	if err != nil {
 		return nil, fmt.Errorf("userspace: %w", err)
 	}
 	b.vrfs[name] = v
-	for _, f := range v.tun {
-		b.wg.Go(func() { b.readTUN(v, f) })
+	for q := range v.tun {
+		b.wg.Go(func() { b.readTUN(v, q) })
 	}
-	b.log.Info("userspace data plane: VRF up", "vrf", displayVRF(name), "namespace", v.nsName, "tun", v.tunName, "queues", len(v.tun))
+	offload := "on"
+	if v.noOffload != nil {
+		offload = "off: " + v.noOffload.Error()
+	}
+	b.log.Info("userspace data plane: VRF up", "vrf", displayVRF(name), "namespace", v.nsName, "tun", v.tunName, "queues", len(v.tun),
+		"offloads", offload)
 	return v, nil
 }
 
@@ -382,7 +411,7 @@ func (b *Backend) InstallSA(spec dataplane.ChildSA) error {
 	sa := &childSA{id: spec.ID, va: va, in: in, out: out, installed: b.opt.Now(), spec: saPath{FVRF: spec.FVRF,
 		Local: spec.Local, Remote: spec.Remote, Encap: spec.Encap, RemoteTS: spec.RemoteTS, Lifetime: spec.Lifetime}}
 	if !spec.Encap {
-		sa.spec.remoteIP = &net.IPAddr{IP: spec.Remote.Addr().AsSlice()}
+		sa.spec.rawAddr = rawSockaddr(spec.Remote.Addr())
 	}
 	b.saMu.Lock()
 	if b.bySPI[spec.ID.SPI] != nil {
@@ -451,10 +480,15 @@ func (b *Backend) SACounters(id dataplane.SAID) (dataplane.SACounters, error) {
 		OutBytes: c.outBytes.Load(), ReplayErrors: c.replay.Load(), AuthErrors: c.auth.Load(), DecryptErrors: c.decrypt.Load()}, nil
 }
 
-// Stats are backend-wide drop counters, for "show platform dataplane".
+// Stats are backend-wide drop counters, for "show platform dataplane",
+// and what the TUN offloads did.
 type Stats struct {
 	UnknownSPI, Malformed, SendErrors, NoRoute, EventsDropped uint64
 	VRFs, Interfaces, SAs                                     int
+	// GSOPackets super-packets were read from the TUN devices and cut
+	// into GSOSegments segments; GROPackets super-packets of GROSegments
+	// segments were written to them.
+	GSOPackets, GSOSegments, GROPackets, GROSegments uint64
 }
 
 // Stats returns the backend-wide counters.
@@ -464,7 +498,8 @@ func (b *Backend) Stats() Stats {
 	b.saMu.RLock()
 	defer b.saMu.RUnlock()
 	s := Stats{UnknownSPI: b.unknownSPI.Load(), Malformed: b.malformed.Load(), SendErrors: b.sendErrors.Load(),
-		EventsDropped: b.events.Dropped(), VRFs: len(b.vrfs), Interfaces: len(b.ifaces), SAs: len(b.bySPI)}
+		EventsDropped: b.events.Dropped(), VRFs: len(b.vrfs), Interfaces: len(b.ifaces), SAs: len(b.bySPI),
+		GSOPackets: b.gsoPackets.Load(), GSOSegments: b.gsoSegments.Load(), GROPackets: b.groPackets.Load(), GROSegments: b.groSegments.Load()}
 	for _, v := range b.vrfs {
 		s.NoRoute += v.noRoute.Load()
 	}
@@ -484,9 +519,9 @@ func (b *Backend) Close() error {
 	for _, v := range b.vrfs {
 		v.close()
 	}
-	for _, c := range []*net.IPConn{b.raw4.Load(), b.raw6.Load()} {
-		if c != nil {
-			c.Close()
+	for _, r := range []*rawESP{b.raw4.Load(), b.raw6.Load()} {
+		if r != nil {
+			r.conn.Close()
 		}
 	}
 	b.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -27,6 +28,9 @@ type vrf struct {
 	nl        *netlink.Handle
 	tunName   string
 	tun       []*os.File
+	tunRC     []syscall.RawConn // of each queue in tun
+	offload   bool              // the queues carry virtio-net headers, with TSO (and USO)
+	noOffload error             // why not, when not
 	linkIndex int
 	mtu       int
 	routes    *routeTable
@@ -35,7 +39,7 @@ type vrf struct {
 
 // openVRF creates the VRF's TUN device in its namespace (creating the
 // namespace when it does not exist), brings it up and turns forwarding on.
-func openVRF(name, nsName, tunName string, queues, mtu int) (*vrf, error) {
+func openVRF(name, nsName, tunName string, queues, mtu int, offload bool) (*vrf, error) {
 	v := &vrf{name: name, nsName: nsName, ns: netns.None(), tunName: tunName, mtu: mtu, routes: newRouteTable()}
 	if nsName != "" {
 		ns, err := netns.GetFromName(nsName)
@@ -49,8 +53,16 @@ func openVRF(name, nsName, tunName string, queues, mtu int) (*vrf, error) {
 	}
 	err := inNamespace(v.ns, func() error {
 		var err error
-		if v.tun, err = openTUN(tunName, queues); err != nil {
+		if v.tun, v.noOffload, err = openTUN(tunName, queues, offload); err != nil {
 			return err
+		}
+		v.offload = v.noOffload == nil
+		for _, f := range v.tun {
+			rc, err := f.SyscallConn()
+			if err != nil {
+				return fmt.Errorf("TUN %s: %w", tunName, err)
+			}
+			v.tunRC = append(v.tunRC, rc)
 		}
 		if v.nl, err = netlink.NewHandle(unix.NETLINK_ROUTE); err != nil {
 			return fmt.Errorf("netlink: %w", err)
@@ -182,8 +194,9 @@ func (v *vrf) delAddress(p netip.Prefix) error {
 // close removes the TUN device (it goes with its last queue) and the
 // namespace if this package made it.
 func (v *vrf) close() {
+	// The slices stay: the packet path may still hold them, and a closed
+	// queue fails its reads and writes.
 	closeAll(v.tun)
-	v.tun = nil
 	if v.nl != nil {
 		v.nl.Close()
 	}

@@ -177,6 +177,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	if t, ok := e.dp.(dataplane.UDPTransmitter); ok {
 		t.SetTransmit(func(_ string, from, to netip.AddrPort, pkt []byte) error { return e.natt.sendRaw(from, to, pkt) })
 	}
+	e.natt.attachDataplane(e.dp) // batched ESP-in-UDP both ways for a userspace data plane (socket_linux.go)
 	e.ctx, e.cancel = context.WithCancel(ctx)
 	n := e.opt.Workers
 	if n <= 0 {

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
+	"syscall"
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
@@ -25,9 +27,16 @@ type socket struct {
 	pc4   *ipv4.PacketConn
 	conn6 *net.UDPConn
 	pc6   *ipv6.PacketConn
+	rc4   syscall.RawConn // of conn4 and conn6, for batch sends
+	rc6   syscall.RawConn
 	// srcOOB caches the marshalled source-address control message of
 	// each local address we send from (netip.Addr -> []byte).
 	srcOOB sync.Map
+	// burstDone, when set, is called after the datagrams of each read
+	// are handed on (a data plane that delivers ESP in bursts; set by
+	// attachDataplane before the readers start).
+	burstDone func()
+	noGSO     atomic.Bool // a UDP GSO send was refused: sendBatch uses sendmmsg
 }
 
 // socketBuffer is the kernel buffer size asked for each socket: bursts of
@@ -58,6 +67,7 @@ func listen(addr netip.Addr, port uint16, natT bool) (*socket, error) {
 		c.SetReadBuffer(socketBuffer)
 		c.SetWriteBuffer(socketBuffer)
 		s.conn4, s.pc4 = c, ipv4.NewPacketConn(c)
+		s.rc4, _ = c.SyscallConn()
 		if err := s.pc4.SetControlMessage(ipv4.FlagDst|ipv4.FlagInterface, true); err != nil {
 			c.Close()
 			return nil, fmt.Errorf("IP_PKTINFO: %w", err)
@@ -74,9 +84,10 @@ func listen(addr netip.Addr, port uint16, natT bool) (*socket, error) {
 			c.SetReadBuffer(socketBuffer)
 			c.SetWriteBuffer(socketBuffer)
 			s.conn6, s.pc6 = c, ipv6.NewPacketConn(c)
+			s.rc6, _ = c.SyscallConn()
 			if err := s.pc6.SetControlMessage(ipv6.FlagDst|ipv6.FlagInterface, true); err != nil {
 				c.Close()
-				s.conn6, s.pc6 = nil, nil
+				s.conn6, s.pc6, s.rc6 = nil, nil, nil
 			} else {
 				port = uint16(c.LocalAddr().(*net.UDPAddr).Port)
 			}
@@ -166,6 +177,9 @@ func (s *socket) readLoop(read func([]ipv4.Message, int) (int, error), oobLen in
 				continue
 			}
 			s.deliver(bufs[i][:m.N], ua.AddrPort(), netip.AddrPortFrom(to, s.port), fn)
+		}
+		if s.burstDone != nil {
+			s.burstDone()
 		}
 	}
 }
