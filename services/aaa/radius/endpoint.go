@@ -66,6 +66,7 @@ func openEndpoint(s *server, sock int, raddr netip.AddrPort) (*endpoint, error) 
 	if err != nil {
 		return nil, fmt.Errorf("radius server %s: %w", raddr, err)
 	}
+	growReadBuffer(conn)
 	ep := &endpoint{srv: s, sock: sock, raddr: raddr, conn: conn,
 		port:  conn.LocalAddr().(*net.UDPAddr).Port,
 		slots: make(chan struct{}, identifiersPerSocket), done: make(chan struct{})}

@@ -138,6 +138,7 @@ func newTestServer(t *testing.T, secret string, handle func(r *request)) *testSe
 	if err != nil {
 		t.Fatal(err)
 	}
+	growReadBuffer(conn) // bursts of 300 requests must not be dropped
 	return startTestServer(t, conn, secret, handle)
 }
 
