@@ -748,10 +748,19 @@ func renderACLs(r *Renderer, tx Reader) {
 }
 
 // showACLs is "show ip access-lists [NAME]" as IOS prints it: sequence
-// numbers shown, remarks not, standard wildcards spelled out.
+// numbers shown, remarks not, standard wildcards spelled out. The
+// per-session lists of live virtual-access interfaces (CoA inacl/outacl,
+// "Virtual-Access1#2601", seed 001:1287-1290) are listed among the named
+// ones, though they are in no configuration.
 func showACLs(c *Ctx) error {
 	return c.Env.DB.View(func(tx *configdb.ReadTx) error {
 		named, numbered := sortedACLs(tx)
+		for _, va := range vaccessList(c.Env) {
+			for i := range va.SessionACLs {
+				named = append(named, &va.SessionACLs[i])
+			}
+		}
+		sortNatural(named, func(a *schema.ACL) (int, string) { return 0, a.Name })
 		for _, a := range append(numbered, named...) {
 			if c.Args.Has("name") && a.Name != c.Args.Str("name") {
 				continue

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sync/atomic"
 
+	"github.com/gatehouse-vpn/gatehouse/configdb/schema"
 	"github.com/gatehouse-vpn/gatehouse/dataplane"
 	"github.com/gatehouse-vpn/gatehouse/services/ike"
 )
@@ -45,6 +46,15 @@ func (h *aaaHooks) ApplyInterfaceConfig(id int, lines []string) error {
 		return errNoEngine
 	}
 	return e.ApplyInterfaceConfig(id, lines)
+}
+
+// ApplySessionACLs implements aaa.Sessions.
+func (h *aaaHooks) ApplySessionACLs(id int, lines []string, acls []*schema.ACL) error {
+	e := h.engine.Load()
+	if e == nil {
+		return errNoEngine
+	}
+	return e.ApplySessionACLs(id, lines, acls)
 }
 
 // SetSessionTimeout implements aaa.Sessions.

@@ -18,9 +18,11 @@ import (
 
 	"github.com/gatehouse-vpn/gatehouse/cli"
 	"github.com/gatehouse-vpn/gatehouse/configdb"
+	"github.com/gatehouse-vpn/gatehouse/configdb/schema"
 	"github.com/gatehouse-vpn/gatehouse/dataplane"
 	"github.com/gatehouse-vpn/gatehouse/internal/freeradius"
 	"github.com/gatehouse-vpn/gatehouse/modes"
+	"github.com/gatehouse-vpn/gatehouse/services/aaa/dynauth"
 	"github.com/gatehouse-vpn/gatehouse/services/ike"
 	"github.com/gatehouse-vpn/gatehouse/services/logging"
 )
@@ -303,6 +305,8 @@ type fakeSessions struct {
 	mu      sync.Mutex
 	cleared []int
 	applied map[int][]string
+	acls    map[int][]string // lists by session, as "NAME TYPE: entry; entry"
+	fail    error            // the next apply fails with it
 }
 
 func (f *fakeSessions) ClearSession(id int, cause ike.TerminateCause) bool {
@@ -313,13 +317,34 @@ func (f *fakeSessions) ClearSession(id int, cause ike.TerminateCause) bool {
 }
 
 func (f *fakeSessions) ApplyInterfaceConfig(id int, lines []string) error {
+	return f.ApplySessionACLs(id, lines, nil)
+}
+
+func (f *fakeSessions) ApplySessionACLs(id int, lines []string, acls []*schema.ACL) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := f.fail; err != nil {
+		f.fail = nil
+		return err
+	}
 	if f.applied == nil {
-		f.applied = map[int][]string{}
+		f.applied, f.acls = map[int][]string{}, map[int][]string{}
 	}
 	f.applied[id] = append(f.applied[id], lines...)
+	for _, a := range acls {
+		var entries []string
+		for _, e := range a.Entries {
+			entries = append(entries, fmt.Sprintf("%d %s", e.Seq, dynauth.FormatACE(e)))
+		}
+		f.acls[id] = append(f.acls[id], a.Name+" "+a.Type+": "+strings.Join(entries, "; "))
+	}
 	return nil
+}
+
+func (f *fakeSessions) aclState() map[int][]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return maps.Clone(f.acls)
 }
 
 func (f *fakeSessions) SetSessionTimeout(id int, s uint32) error { return nil }
@@ -347,7 +372,7 @@ func TestDynamicAuthorizationWithRadclient(t *testing.T) {
 	fs := &fakeSessions{}
 	a := newAAA(t, fmt.Sprintf("aaa new-model\naaa server radius dynamic-author\n client 127.0.0.1 server-key coakey\n port %d\n", port),
 		Options{Sessions: fs, DynAuthAddress: netip.MustParseAddr("127.0.0.1")})
-	rec := ike.SessionRecord{ID: 52, AuditSessionID: "L2L4AC1G102ZO2L4AC1G101ZI1F401F4ZN34", Username: "router1.domain1",
+	rec := ike.SessionRecord{ID: 52, AuditSessionID: "L2L4AC1G102ZO2L4AC1G101ZI1F401F4ZN34", Username: "router1.domain1", VirtualAccess: "Virtual-Access1",
 		Peer: netip.MustParseAddrPort("172.16.1.1:500"), Local: netip.MustParseAddrPort("172.16.1.2:500")}
 	a.s.SessionUp(rec)
 	target := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
@@ -364,6 +389,46 @@ func TestDynamicAuthorizationWithRadclient(t *testing.T) {
 	}
 	if _, applied := fs.state(); !reflect.DeepEqual(applied[52], []string{"service-policy input Q2"}) {
 		t.Fatalf("CoA applied %q", applied[52])
+	}
+	// The seed's per-user ACLs (001:1253-1290): lists of the session's
+	// own, applied after the CoA's other lines.
+	seedACLs := `Cisco-AVPair = "ip:inacl#3=permit 1.1.1.1", Cisco-AVPair = "ip:outacl#4=permit 1.1.1.3", ` +
+		`Cisco-AVPair = "ip:audit-session-id=` + rec.AuditSessionID + `"`
+	if r := send("coa", seedACLs); r.Code != "CoA-ACK" {
+		t.Fatalf("CoA with ACLs answered %q %v", r.Code, r.Pairs)
+	}
+	_, applied := fs.state()
+	if want := []string{"service-policy input Q2", "IP access-group Virtual-Access1#2601 in", "IP access-group Virtual-Access1#2602 out"}; !reflect.DeepEqual(applied[52], want) {
+		t.Fatalf("CoA applied %q, want %q", applied[52], want)
+	}
+	if want := []string{"Virtual-Access1#2601 standard: 10 permit 1.1.1.1", "Virtual-Access1#2602 standard: 10 permit 1.1.1.3"}; !reflect.DeepEqual(fs.aclState()[52], want) {
+		t.Fatalf("lists %q, want %q", fs.aclState()[52], want)
+	}
+	// A bad entry: CoA-NAK, nothing asked of the session.
+	r := send("coa", `Cisco-AVPair = "ip:inacl#1=permit 1.1.1.300", Cisco-AVPair = "ip:audit-session-id=`+rec.AuditSessionID+`"`)
+	if r.Code != "CoA-NAK" || r.Get("Error-Cause") != "Invalid-Attribute-Value" {
+		t.Fatalf("bad entry answered %q %v", r.Code, r.Pairs)
+	}
+	// The session refuses the change: CoA-NAK, and the numbers are not
+	// used up.
+	fs.mu.Lock()
+	fs.fail = errors.New("vtemplate: Virtual-Access1: no room")
+	fs.mu.Unlock()
+	r = send("coa", `Cisco-AVPair = "ip:inacl#1=permit 2.2.2.2", Cisco-AVPair = "ip:audit-session-id=`+rec.AuditSessionID+`"`)
+	if r.Code != "CoA-NAK" || r.Get("Error-Cause") != "Invalid-Attribute-Value" {
+		t.Fatalf("refused change answered %q %v", r.Code, r.Pairs)
+	}
+	// An extended inbound list alone: the next number, entries by #N.
+	r = send("coa", `Cisco-AVPair = "ip:inacl#20=deny tcp any any eq 23", Cisco-AVPair = "ip:inacl#10=permit icmp any host 10.0.0.1 echo", `+
+		`Cisco-AVPair = "ip:audit-session-id=`+rec.AuditSessionID+`"`)
+	if r.Code != "CoA-ACK" {
+		t.Fatalf("extended list answered %q %v", r.Code, r.Pairs)
+	}
+	if got := fs.aclState()[52]; len(got) != 3 || got[2] != "Virtual-Access1#2603 extended: 10 permit icmp any host 10.0.0.1 8; 20 deny tcp any any eq 23" {
+		t.Fatalf("lists %q", got)
+	}
+	if _, applied := fs.state(); applied[52][len(applied[52])-1] != "IP access-group Virtual-Access1#2603 in" {
+		t.Fatalf("applied %q", applied[52])
 	}
 	if r := send("disconnect", `Cisco-AVPair = "audit-session-id=NOSUCH"`); r.Code != "Disconnect-NAK" || r.Get("Reply-Message") != "No Matching Session" {
 		t.Fatalf("unknown session answered %q %v", r.Code, r.Pairs)
@@ -415,5 +480,62 @@ func TestFreeRADIUSAccountingInterim(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no interim record")
+	}
+}
+
+// TestCoASessionACLNumbers: each session numbers its per-session lists
+// from 2601, inbound before outbound; a session gone takes its count with
+// it, and a session without a virtual-access interface refuses lists.
+// (The handler alone: no RADIUS server needed.)
+func TestCoASessionACLNumbers(t *testing.T) {
+	t.Parallel()
+	fs := &fakeSessions{}
+	s := New(Options{Sessions: fs})
+	defer s.Close()
+	h := sessionHandler{s}
+	entry := func(n int, text string) dynauth.ACLEntry {
+		ace, err := dynauth.ParseACE(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dynauth.ACLEntry{N: n, Text: text, ACE: ace}
+	}
+	up := func(id int, va string) {
+		s.SessionUp(ike.SessionRecord{ID: id, AuditSessionID: fmt.Sprintf("AUDIT%d", id), VirtualAccess: va})
+	}
+	coa := func(id int, in, out []dynauth.ACLEntry) dynauth.Result {
+		return h.CoA(context.Background(), dynauth.Match{AuditSessionID: fmt.Sprintf("AUDIT%d", id)},
+			dynauth.Change{InACL: in, OutACL: out})
+	}
+	in, out := []dynauth.ACLEntry{entry(3, "permit 1.1.1.1")}, []dynauth.ACLEntry{entry(4, "permit 1.1.1.3")}
+	up(1, "Virtual-Access1")
+	up(2, "Virtual-Access2")
+	up(3, "")
+	for _, c := range []struct {
+		id      int
+		in, out []dynauth.ACLEntry
+		ack     bool
+	}{{1, in, out, true}, {2, nil, out, true}, {1, nil, out, true}, {3, in, nil, false}} {
+		if r := coa(c.id, c.in, c.out); (r.Cause == 0) != c.ack || r.NotFound {
+			t.Fatalf("session %d: %+v", c.id, r)
+		}
+	}
+	want := map[int][]string{
+		1: {"Virtual-Access1#2601 standard: 10 permit 1.1.1.1", "Virtual-Access1#2602 standard: 10 permit 1.1.1.3",
+			"Virtual-Access1#2603 standard: 10 permit 1.1.1.3"},
+		2: {"Virtual-Access2#2601 standard: 10 permit 1.1.1.3"},
+	}
+	if got := fs.aclState(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("lists %v, want %v", got, want)
+	}
+	// Virtual-Access1 comes back for another session: its count starts
+	// again.
+	s.SessionDown(ike.SessionRecord{ID: 1}, ike.CauseUserRequest)
+	up(4, "Virtual-Access1")
+	if r := coa(4, in, nil); r.Cause != 0 {
+		t.Fatalf("session 4: %+v", r)
+	}
+	if got := fs.aclState()[4]; !reflect.DeepEqual(got, []string{"Virtual-Access1#2601 standard: 10 permit 1.1.1.1"}) {
+		t.Fatalf("session 4 lists %q", got)
 	}
 }

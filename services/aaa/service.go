@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-vpn/gatehouse/configdb"
+	"github.com/gatehouse-vpn/gatehouse/configdb/schema"
 	"github.com/gatehouse-vpn/gatehouse/dataplane"
 	"github.com/gatehouse-vpn/gatehouse/services/aaa/dynauth"
 	"github.com/gatehouse-vpn/gatehouse/services/ike"
@@ -28,6 +29,10 @@ type Sessions interface {
 	// ApplyInterfaceConfig applies interface-config lines to a session's
 	// virtual-access interface (CoA).
 	ApplyInterfaceConfig(id int, lines []string) error
+	// ApplySessionACLs installs per-session access lists on a session's
+	// virtual-access interface with the interface-config lines that apply
+	// them, all or none (CoA inacl/outacl).
+	ApplySessionACLs(id int, lines []string, acls []*schema.ACL) error
 	// SetSessionTimeout ends the session after seconds from now (CoA
 	// Session-Timeout).
 	SetSessionTimeout(id int, seconds uint32) error
@@ -73,6 +78,9 @@ type Service struct {
 
 	liveMu sync.Mutex
 	live   map[int]ike.SessionRecord // every live session, by IKE session number
+	// aclNext is, by session, the number its next per-session access
+	// list gets (dynauthz.go); no entry: firstSessionACL.
+	aclNext map[int]int
 }
 
 // stats are the service's own counters (the RADIUS client keeps the
@@ -107,6 +115,7 @@ func New(opt Options) *Service {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.acct = newAccounting(s)
 	s.live = map[int]ike.SessionRecord{}
+	s.aclNext = map[int]int{}
 	s.transport = newTransport(s)
 	s.dynauth = dynauth.New(sessionHandler{s}, dynauth.Options{Debug: dynauth.DebugTo(s.dbg), Logger: s.log, Now: s.now})
 	s.cfg.Store(&config{})
@@ -200,6 +209,7 @@ func (s *Service) SessionUp(r ike.SessionRecord) {
 func (s *Service) SessionDown(r ike.SessionRecord, cause ike.TerminateCause) {
 	s.liveMu.Lock()
 	delete(s.live, r.ID)
+	delete(s.aclNext, r.ID)
 	s.liveMu.Unlock()
 	s.acct.down(r, cause)
 }

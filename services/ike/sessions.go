@@ -572,9 +572,39 @@ func (e *Engine) ClearSession(id int, cause TerminateCause) bool {
 // ApplyInterfaceConfig applies interface-config lines to a session's
 // virtual-access interface (RADIUS CoA).
 func (e *Engine) ApplyInterfaceConfig(id int, lines []string) error {
+	name, err := e.sessionVAccess(id)
+	if err != nil {
+		return err
+	}
+	re, ok := e.vt.(interface{ Reapply(string, []string) error })
+	if !ok {
+		return errors.New("the virtual-template service cannot reapply configuration")
+	}
+	return re.Reapply(name, lines)
+}
+
+// ApplySessionACLs installs per-session access lists on a session's
+// virtual-access interface with the interface-config lines that apply
+// them (RADIUS CoA inacl/outacl), all or none.
+func (e *Engine) ApplySessionACLs(id int, lines []string, acls []*schema.ACL) error {
+	name, err := e.sessionVAccess(id)
+	if err != nil {
+		return err
+	}
+	re, ok := e.vt.(interface {
+		ApplySessionACLs(string, []string, []*schema.ACL) error
+	})
+	if !ok {
+		return errors.New("the virtual-template service cannot apply per-session access lists")
+	}
+	return re.ApplySessionACLs(name, lines, acls)
+}
+
+// sessionVAccess is the virtual-access interface of a responder session.
+func (e *Engine) sessionVAccess(id int) (string, error) {
 	sa := e.session(id)
 	if sa == nil {
-		return fmt.Errorf("session %d not found", id)
+		return "", fmt.Errorf("session %d not found", id)
 	}
 	sa.mu.Lock()
 	name := ""
@@ -583,13 +613,9 @@ func (e *Engine) ApplyInterfaceConfig(id int, lines []string) error {
 	}
 	sa.mu.Unlock()
 	if name == "" {
-		return fmt.Errorf("session %d has no virtual-access interface", id)
+		return "", fmt.Errorf("session %d has no virtual-access interface", id)
 	}
-	re, ok := e.vt.(interface{ Reapply(string, []string) error })
-	if !ok {
-		return errors.New("the virtual-template service cannot reapply configuration")
-	}
-	return re.Reapply(name, lines)
+	return name, nil
 }
 
 // SetSessionTimeout ends a session seconds from now (RADIUS CoA

@@ -19,12 +19,15 @@ type ifConfig struct {
 	// inside", "ip tcp adjust-mss 1360"), as received, in order: they are
 	// part of the derived configuration but program nothing.
 	extra []string
+	// acls are the per-session access lists (CoA inacl/outacl) that the
+	// access groups name; a template's configuration has none.
+	acls []*sessionACL
 }
 
 // clone is a deep copy: layers are applied to copies so that a failed
 // data plane call leaves the previous configuration untouched.
 func (c *ifConfig) clone() *ifConfig {
-	n := &ifConfig{Interface: c.Interface, extra: slices.Clone(c.extra)}
+	n := &ifConfig{Interface: c.Interface, extra: slices.Clone(c.extra), acls: slices.Clone(c.acls)}
 	n.IPv4 = slices.Clone(c.IPv4)
 	n.IPv6 = slices.Clone(c.IPv6)
 	if c.Tunnel != nil {

@@ -37,6 +37,20 @@
 // there service-policy lines do replace the attached policy (seed
 // 001:1203-1222).
 //
+// # Per-session access lists
+//
+// A CoA's inacl/outacl entries become access lists of the session's own
+// ("Virtual-Access1#2601", seed 001:1232-1290). The AAA service builds
+// and names them; ApplySessionACLs installs them on the interface
+// together with the "IP access-group NAME in|out" lines that apply them,
+// all or none. They are operational state like the interface: never in
+// configdb (so never in the running configuration), shown by "show ip
+// access-lists" through VirtualAccess.SessionACLs, compiled for the
+// data plane as configured lists are (a per-session list wins over a
+// configured list of the same name on its interface), and dropped when
+// no access group names them any more (a later CoA replaced them) or
+// the interface goes.
+//
 // # Output formats
 //
 // "debug vtemplate cloning" blocks are the seed's (001:785-812, 1197-1200,
@@ -54,7 +68,7 @@
 // It never writes configdb: a virtual-access interface is operational
 // state, not configuration. It holds no lock across a data plane call or a
 // configdb read, and no call is O(n) in the number of interfaces except
-// List (for show commands). It does not create the per-user ACLs a CoA
-// names ("Virtual-Access1#2601"): the AAA service does, and passes the
-// "ip access-group" lines here.
+// List (for show commands). It does not build or name the per-session
+// ACLs a CoA brings ("Virtual-Access1#2601"): the AAA service does, and
+// passes them here with the "IP access-group" lines.
 package vtemplate

@@ -74,6 +74,10 @@ type VirtualAccess struct {
 	// that IOS's parser would have refused; the interface came up without
 	// them.
 	Rejected []RejectedLine
+	// SessionACLs are the interface's per-session access lists (CoA
+	// inacl/outacl, "Virtual-Access1#2601"), inbound first; they are in no
+	// configuration and go with the interface.
+	SessionACLs []schema.ACL
 }
 
 // Service clones virtual-templates into virtual-access interfaces. It is
@@ -192,7 +196,7 @@ func (s *Service) Clone(r Request) (*VirtualAccess, error) {
 	s.mu.Unlock()
 	va, e, err := s.build(n, r, tmpl)
 	if err == nil {
-		err = s.ensure(va.Spec)
+		err = s.ensure(va.Spec, e.cfg)
 	}
 	if err != nil {
 		s.mu.Lock()
@@ -356,6 +360,7 @@ func finalize(va *VirtualAccess, cfg *ifConfig, r *session) error {
 	va.Config = f.Interface
 	va.Config.Name, va.Config.Type, va.Config.Number, va.Config.VTType = va.Name, IfVirtualAccess, va.Number, schema.VTTunnel
 	va.Derived = f.lines(false)
+	va.SessionACLs = f.sessionACLs()
 	va.Spec = dataplane.InterfaceSpec{Name: va.Name, LinuxName: va.LinuxName, VRF: f.VRF, Template: va.Template,
 		MTU: f.IPMTU, TCPAdjustMSS: f.TCPAdjustMSS, InACL: f.AccessGroupIn, OutACL: f.AccessGroupOut, TunnelSource: src, TunnelDestination: dst}
 	switch {
@@ -411,12 +416,14 @@ func autoMode(src, dst netip.Addr, r *session) string {
 	return "ipsec ipv4"
 }
 
-// ensure programs the data plane, if there is one.
-func (s *Service) ensure(spec dataplane.InterfaceSpec) error {
+// ensure programs the data plane, if there is one, for an interface with
+// configuration cfg (whose per-session lists win over configured lists of
+// the same name).
+func (s *Service) ensure(spec dataplane.InterfaceSpec, cfg *ifConfig) error {
 	if s.dp == nil {
 		return nil
 	}
-	spec.InFilter, spec.OutFilter = s.accessList(spec.InACL), s.accessList(spec.OutACL)
+	spec.InFilter, spec.OutFilter = s.filter(spec.InACL, cfg), s.filter(spec.OutACL, cfg)
 	if err := s.dp.EnsureInterface(spec); err != nil {
 		return fmt.Errorf("vtemplate: %s: %w", spec.Name, err)
 	}
@@ -468,6 +475,30 @@ func (s *Service) template(n int) (*cachedTemplate, error) {
 // included. Either every line applies or none does: a line IOS would
 // refuse fails the whole change and leaves the interface as it was.
 func (s *Service) Reapply(name string, lines []string) error {
+	return s.reapply(name, lines, nil)
+}
+
+// ApplySessionACLs is Reapply with per-session access lists (CoA
+// inacl/outacl, seed 001:1232-1290): acls are installed on the interface
+// for the lines ("IP access-group Virtual-Access1#2601 in") to apply,
+// replacing the interface's lists of the same names. Each must be
+// applied by the lines; all apply or none does. A per-session list
+// belongs to its interface alone: it is never in configdb, it filters
+// in place of a configured list of the same name, and it goes when no
+// access group names it any more or the interface goes.
+func (s *Service) ApplySessionACLs(name string, lines []string, acls []*schema.ACL) error {
+	return s.reapply(name, lines, acls)
+}
+
+func (s *Service) reapply(name string, lines []string, acls []*schema.ACL) error {
+	own := make([]*sessionACL, 0, len(acls))
+	for _, a := range acls {
+		sa, err := newSessionACL(a)
+		if err != nil {
+			return fmt.Errorf("vtemplate: %s: %w", name, err)
+		}
+		own = append(own, sa)
+	}
 	e := s.lookup(name)
 	if e == nil {
 		return fmt.Errorf("vtemplate: %s: %w", name, ErrNotFound)
@@ -492,6 +523,15 @@ func (s *Service) Reapply(name string, lines []string) error {
 	if len(refused) > 0 {
 		return fmt.Errorf("vtemplate: %s: interface-config refused: %s", name, strings.Join(refused, "; "))
 	}
+	for _, a := range own {
+		cfg.setSessionACL(a)
+	}
+	cfg.pruneSessionACLs()
+	for _, a := range own {
+		if cfg.sessionACL(a.def.Name) != a {
+			return fmt.Errorf("vtemplate: %s: access list %s is not applied", name, a.def.Name)
+		}
+	}
 	if len(applied) == 0 {
 		return nil
 	}
@@ -504,7 +544,7 @@ func (s *Service) Reapply(name string, lines []string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.ensure(va.Spec); err != nil {
+	if err := s.ensure(va.Spec, cfg); err != nil {
 		return err
 	}
 	s.mu.Lock()

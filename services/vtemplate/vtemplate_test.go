@@ -220,7 +220,9 @@ interface Virtual-Template1
 	}
 }
 
-// TestCoATemplateACL is the seed's CoA with template ACLs (001:1232-1290).
+// TestCoATemplateACL: the seed's "IP access-group" lines (001:1276-1279)
+// as plain interface-config, naming lists nobody defined: they apply,
+// and filter nothing (TestCoASessionACLs brings the lists too).
 func TestCoATemplateACL(t *testing.T) {
 	b := newBox(t, seedConfig)
 	va, err := b.s.Clone(vtemplate.Request{Template: 1, Owner: "ikev2:60", TunnelSource: local, TunnelDestination: remote})
@@ -232,13 +234,8 @@ func TestCoATemplateACL(t *testing.T) {
 	if err := b.s.Reapply(va.Name, []string{"IP access-group Virtual-Access1#2601 in", "IP access-group Virtual-Access1#2602 out"}); err != nil {
 		t.Fatal(err)
 	}
-	want := `VT[Vi1]:Clone Vaccess from AAA (86 bytes)
-VT[Vi1]:IP access-group Virtual-Access1#2601 in
-VT[Vi1]:IP access-group Virtual-Access1#2602 out
-VT[Vi1]:end
-`
-	if got := debug(); got != want {
-		t.Errorf("debug lines:\n%s--- want\n%s", got, want)
+	if got := debug(); got != seedACLDebug {
+		t.Errorf("debug lines:\n%s--- want\n%s", got, seedACLDebug)
 	}
 	got, _ := b.s.Get(va.Name)
 	if got.Spec.InACL != "Virtual-Access1#2601" || got.Spec.OutACL != "Virtual-Access1#2602" {

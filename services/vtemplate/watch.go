@@ -66,7 +66,7 @@ func (s *Service) refreshACLs(names map[string]bool) {
 		e.mu.Lock()
 		if !e.removed {
 			if cur, err := e.render(e.cfg); err == nil {
-				s.ensure(cur.Spec)
+				s.ensure(cur.Spec, e.cfg)
 			}
 		}
 		e.mu.Unlock()

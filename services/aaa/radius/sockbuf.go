@@ -20,7 +20,9 @@ const socketBuffer = 4 << 20
 func growReadBuffer(c *net.UDPConn) {
 	if rc, err := c.SyscallConn(); err == nil {
 		var serr error
-		rc.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, socketBuffer) })
+		rc.Control(func(fd uintptr) {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, socketBuffer)
+		})
 		if serr == nil {
 			return
 		}

@@ -676,6 +676,43 @@ func TestRADIUSDisconnectAndCoA(t *testing.T) {
 	if !strings.Contains(out, "ip mtu 1200") || strings.Contains(out, "ip mtu 1400") {
 		t.Errorf("derived config after the CoA (want ip mtu 1200 only):\n%s", out)
 	}
+	// CoA with per-user ACLs (seed 001:1253-1290): lists of the session's
+	// own on its interface, listed by show ip access-lists, in no
+	// configuration; the debug lines are the seed's.
+	if out, err := gw.CLI("debug vtemplate cloning\n"); err != nil {
+		t.Fatalf("debug vtemplate cloning: %v\n%s", err, out)
+	}
+	r = send("coa", `Cisco-AVPair = "ip:inacl#3=permit 1.1.1.1", Cisco-AVPair = "ip:outacl#4=permit 1.1.1.3", `+
+		`Cisco-AVPair = "ip:audit-session-id=`+audit+`"`)
+	if r.Code != "CoA-ACK" {
+		t.Fatalf("CoA with ACLs answered %s %v", r.Code, r.Pairs)
+	}
+	if out := gw.Show("show ip interface virtual-access 1 | include access"); !strings.Contains(out,
+		"  Outgoing access list is Virtual-Access1#2602, default is not set\n  Inbound  access list is Virtual-Access1#2601, default is not set\n") {
+		t.Errorf("show ip interface virtual-access 1 | include access:\n%s", out)
+	}
+	if out := gw.Show("show ip access-lists"); !strings.Contains(out, "Standard IP access list Virtual-Access1#2601\n    10 permit 1.1.1.1\n"+
+		"Standard IP access list Virtual-Access1#2602\n    10 permit 1.1.1.3\n") {
+		t.Errorf("show ip access-lists:\n%s", out)
+	}
+	if out := gw.Show("show running-config"); strings.Contains(out, "Virtual-Access1#") {
+		t.Errorf("per-session lists in the running configuration:\n%s", out)
+	}
+	logs := gw.Show("show logging")
+	for _, want := range []string{"VT[Vi1]:Clone Vaccess from AAA (86 bytes)", "VT[Vi1]:IP access-group Virtual-Access1#2601 in",
+		"VT[Vi1]:IP access-group Virtual-Access1#2602 out"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("debug vtemplate cloning lacks %q", want)
+		}
+	}
+	// A bad entry is refused and changes nothing.
+	r = send("coa", `Cisco-AVPair = "ip:inacl#1=permit 1.1.1.300", Cisco-AVPair = "ip:audit-session-id=`+audit+`"`)
+	if r.Code != "CoA-NAK" || r.Get("Error-Cause") != "Invalid-Attribute-Value" {
+		t.Errorf("CoA with a bad entry answered %s %v", r.Code, r.Pairs)
+	}
+	if out := gw.Show("show ip interface virtual-access 1 | include Inbound"); !strings.Contains(out, "Virtual-Access1#2601,") {
+		t.Errorf("the refused CoA changed the interface:\n%s", out)
+	}
 	if r := send("coa", `Cisco-AVPair = "audit-session-id=NOSUCHSESSION", Cisco-AVPair = "ip:interface-config=ip mtu 1100"`); r.Code != "CoA-NAK" {
 		t.Errorf("CoA for an unknown session answered %s %v", r.Code, r.Pairs)
 	}
@@ -690,6 +727,9 @@ func TestRADIUSDisconnectAndCoA(t *testing.T) {
 		t.Fatalf("Disconnect answered %s %v", r.Code, r.Pairs)
 	}
 	waitNoSession(t, gw)
+	if out := gw.Show("show ip access-lists"); strings.Contains(out, "Virtual-Access1#") {
+		t.Errorf("the session's lists outlived it:\n%s", out)
+	}
 	if sas, err := client.WaitSAs(10*time.Second, func(s []IKESA) bool { return len(s) == 0 }); err != nil {
 		t.Errorf("the client still has its IKE SA: %v %+v", err, sas)
 	}
