@@ -207,6 +207,9 @@ func TestAllServersDead(t *testing.T) {
 		t.Fatalf("silent server: %v", r.err)
 	}
 	// Now dead: the next request fails at once, without a packet or a timer.
+	// (The first request's datagram is counted by the server's reader,
+	// which may lag: wait for it before taking the count.)
+	eventually(t, "the first request at the server", func() bool { return silent.received() == 1 })
 	calls, sent := clock.afterCalls(), silent.received()
 	_, err := c.Exchange(testCtx(t), "g", Authentication, accessRequest("alice", "pw"))
 	if !isNoServer(err) || clock.afterCalls() != calls || silent.received() != sent {
