@@ -1,9 +1,12 @@
 package configdb
 
 import (
+	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -227,4 +230,46 @@ func (w *Watcher) filter(ev *Event) (Event, bool) {
 		}
 	}
 	return out, true
+}
+
+// Follow calls reload once now and again after every commit that changes
+// an object whose kind relevant accepts, until ctx ends. A watcher that
+// fell too far behind (ErrCompacted) is replaced, with a reload, so no
+// change is missed. It returns ctx's error, or the error that stopped the
+// watcher.
+func (db *DB) Follow(ctx context.Context, relevant func(kind string) bool, reload func()) error {
+	for {
+		err := db.followOnce(ctx, relevant, reload)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !errors.Is(err, ErrCompacted) {
+			return err
+		}
+	}
+}
+
+func (db *DB) followOnce(ctx context.Context, relevant func(kind string) bool, reload func()) error {
+	w, err := db.Watch("", 0)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	reload()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ev, ok := <-w.C():
+			if !ok {
+				if err := w.Err(); err != nil {
+					return err
+				}
+				return errors.New("configdb: watcher closed")
+			}
+			if slices.ContainsFunc(ev.Changes, func(c Change) bool { return relevant(c.Kind) }) {
+				reload()
+			}
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package configdb
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -204,5 +205,44 @@ func TestCloseClosesWatchers(t *testing.T) {
 	}
 	for _, w := range ws {
 		waitClosed(t, w)
+	}
+}
+
+// Follow reloads once at the start and after each commit of a relevant
+// kind, never for other kinds.
+func TestFollow(t *testing.T) {
+	db := openTest(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	reloads := make(chan struct{}, 16)
+	done := make(chan error, 1)
+	go func() {
+		done <- db.Follow(ctx, func(kind string) bool { return kind == "want" }, func() { reloads <- struct{}{} })
+	}()
+	next := func(what string) {
+		t.Helper()
+		select {
+		case <-reloads:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no reload %s", what)
+		}
+	}
+	next("at the start")
+	for _, kind := range []string{"other", "want"} {
+		p, err := db.Update(Meta{Session: "t"}, func(tx *Tx) error { tx.Put(kind, "k", []byte("{}")); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Wait()
+	}
+	next("after the relevant commit")
+	select {
+	case <-reloads:
+		t.Fatal("reloaded for an irrelevant kind")
+	default:
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Follow returned %v", err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -129,40 +128,14 @@ func New(opt Options) *Service {
 // sockets. Records still queued are abandoned when ctx ends.
 func (s *Service) Run(ctx context.Context) error {
 	defer s.Close()
-	s.reconcile()
-	for ctx.Err() == nil {
-		if err := s.watchOnce(ctx); err != nil && !errors.Is(err, configdb.ErrCompacted) && ctx.Err() == nil {
-			return err
-		}
+	err := s.opt.DB.Follow(ctx, relevantKind, func() {
+		s.cfg.Store(loadConfig(s.opt.DB))
+		s.reconcile()
+	})
+	if ctx.Err() != nil {
+		return nil
 	}
-	return nil
-}
-
-func (s *Service) watchOnce(ctx context.Context) error {
-	w, err := s.opt.DB.Watch("", 0)
-	if err != nil {
-		return err
-	}
-	defer w.Close()
-	s.cfg.Store(loadConfig(s.opt.DB))
-	s.reconcile()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case ev, ok := <-w.C():
-			if !ok {
-				if err := w.Err(); err != nil {
-					return err
-				}
-				return errors.New("aaa: configuration watcher closed")
-			}
-			if slices.ContainsFunc(ev.Changes, func(c configdb.Change) bool { return relevantKind(c.Kind) }) {
-				s.cfg.Store(loadConfig(s.opt.DB))
-				s.reconcile()
-			}
-		}
-	}
+	return err
 }
 
 // reconcile hands the current configuration to the RADIUS client and the

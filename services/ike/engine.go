@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/netip"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -402,36 +400,7 @@ func (e *Engine) releaseChildSPI(spi uint32) {
 
 // watchConfig swaps in a new snapshot after each relevant commit.
 func (e *Engine) watchConfig(ctx context.Context) {
-	for ctx.Err() == nil {
-		if err := e.watchOnce(ctx); !errors.Is(err, configdb.ErrCompacted) {
-			return
-		}
-	}
-}
-
-func (e *Engine) watchOnce(ctx context.Context) error {
-	w, err := e.opt.DB.Watch("", 0)
-	if err != nil {
-		return err
-	}
-	defer w.Close()
-	e.cfg.Store(loadConfig(e.opt.DB))
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case ev, ok := <-w.C():
-			if !ok {
-				if err := w.Err(); err != nil {
-					return err
-				}
-				return errors.New("ike: configuration watcher closed")
-			}
-			if slices.ContainsFunc(ev.Changes, func(c configdb.Change) bool { return relevantKind(c.Kind) }) {
-				e.cfg.Store(loadConfig(e.opt.DB))
-			}
-		}
-	}
+	e.opt.DB.Follow(ctx, relevantKind, func() { e.cfg.Store(loadConfig(e.opt.DB)) })
 }
 
 // dataplaneEvents turns SA expiry into rekeys and deletes.
