@@ -2,8 +2,10 @@ package ike
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -129,4 +131,23 @@ func FuzzApplyAttribute(f *testing.F) {
 		var m Attributes
 		m.merge(&a)
 	})
+}
+
+// "route set local" networks behind the peer become routes over its
+// virtual-access interface, next to the access route of its address.
+func TestRouteSetLocalInstalled(t *testing.T) {
+	h := newHeadend(t, strings.Replace(flexConfig, " subnet-acl SPLIT\n",
+		" subnet-acl SPLIT\n route set local ipv4 192.168.77.0 255.255.255.0 distance 20\n", 1))
+	c := newClient(t)
+	if _, err := c.Initiate(ctxT(t), h.clientConfig("alice.example.com")); err != nil {
+		t.Fatalf("initiate: %v", err)
+	}
+	var got []string
+	for _, r := range h.dp.Routes("", "Virtual-Access1") {
+		got = append(got, fmt.Sprintf("%s via %s distance %d", r.Prefix, r.Interface, r.Distance))
+	}
+	want := []string{"10.10.0.10/32 via Virtual-Access1 distance 0", "192.168.77.0/24 via Virtual-Access1 distance 20"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("routes %q, want %q", got, want)
+	}
 }

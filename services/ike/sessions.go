@@ -32,6 +32,9 @@ type sessionState struct {
 	// ifConfig are the AAA interface-config lines for the virtual-access
 	// interface, in the order the authorizations were merged.
 	ifConfig []string
+	// localRoutes are the networks behind the peer ("route set local",
+	// ipsec:route-set=local): static routes over its interface.
+	localRoutes []LocalRoute
 	// sessionTimeout ends the session (RADIUS Session-Timeout); 0: none.
 	sessionTimeout time.Duration
 	sessionTimer   *time.Timer
@@ -60,6 +63,7 @@ func (sa *ikeSA) newSession(attrs *Attributes) {
 	if attrs != nil {
 		sa.sess.ifConfig = attrs.InterfaceConfig
 		sa.sess.sessionTimeout = attrs.SessionTimeout
+		sa.sess.localRoutes = attrs.LocalRoutes
 	}
 	if sa.profile != nil {
 		sa.sess.ivrf = sa.profile.IVRF
@@ -175,6 +179,9 @@ func (sa *ikeSA) cloneVirtualAccess() error {
 	}
 	if s.addr6.IsValid() {
 		routes = append(routes, dataplane.Route{Prefix: s.addr6, Interface: s.vaccess})
+	}
+	for _, r := range s.localRoutes {
+		routes = append(routes, dataplane.Route{Prefix: r.Prefix, NextHop: r.NextHop, Interface: s.vaccess, Tag: uint32(r.Tag), Distance: r.Distance})
 	}
 	if len(routes) > 0 {
 		return e.dp.SetRoutes(s.ivrf, s.vaccess, routes)
