@@ -25,11 +25,16 @@ deps:
 	$(GO) mod download
 
 # Benchmarks, including the handshake comparison against a strongSwan
-# responder (minutes; needs root for network namespaces). The comparison
-# table also goes to bin/bench-ike.txt.
+# responder and the AAA ones against FreeRADIUS (minutes; needs root for
+# network namespaces). The comparison table also goes to
+# bin/bench-ike.txt, the AAA tables to bin/bench-aaa-psk.txt and
+# bin/bench-slow-aaa.txt.
 bench: deps build
 	mkdir -p bin
-	GATEHOUSE_BENCH_OUT=$(CURDIR)/bin/bench-ike.txt $(GO) test -run "^$$" -bench . -benchmem -timeout 60m \
+	GATEHOUSE_BENCH_OUT=$(CURDIR)/bin/bench-ike.txt \
+	GATEHOUSE_BENCH_OUT_AAA=$(CURDIR)/bin/bench-aaa-psk.txt \
+	GATEHOUSE_BENCH_OUT_SLOW_AAA=$(CURDIR)/bin/bench-slow-aaa.txt \
+	$(GO) test -run "^$$" -bench . -benchmem -timeout 60m \
 		./grammar/ ./configdb/ ./cli/ ./services/...
 
 lint:
