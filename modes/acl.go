@@ -228,23 +228,20 @@ func numberOf(table []named, name string) int {
 	return -1
 }
 
-var (
-	anyWildcard = "255.255.255.255"
-	portOps     = []string{"eq", "gt", "lt", "neq", "range"}
-)
+var portOps = []string{"eq", "gt", "lt", "neq", "range"}
 
 // addrMatch reads "any", "host A.B.C.D" or "A.B.C.D WILDCARD" (a standard
 // ACE may leave the wildcard out: a host).
 func (p *aceParser) addrMatch(standard bool) (schema.AddrMatch, error) {
 	if kw, ok := p.keyword([]string{"any", "host"}); ok {
 		if kw == "any" {
-			return schema.AddrMatch{Address: "0.0.0.0", Wildcard: anyWildcard}, nil
+			return schema.AddrMatch{Address: "0.0.0.0", Wildcard: schema.AnyWildcard}, nil
 		}
 		a, ok := p.addr()
 		if !ok {
 			return schema.AddrMatch{}, p.errorf("%% Bad host address %q", p.peek())
 		}
-		return schema.AddrMatch{Address: a.String(), Wildcard: "0.0.0.0"}, nil
+		return schema.AddrMatch{Address: a.String(), Wildcard: schema.HostWildcard}, nil
 	}
 	a, ok := p.addr()
 	if !ok {
@@ -378,64 +375,14 @@ func (p *aceParser) end() error {
 }
 
 // aceText renders an entry (without its sequence number) as the running
-// configuration shows it; pad aligns deny under permit as IOS does.
+// configuration shows it, ports and ICMP types by name where they have
+// one; pad aligns deny under permit as IOS does.
 func aceText(typ string, e *schema.ACE, pad bool) string {
-	if e.Remark != "" {
-		return "remark " + e.Remark
-	}
-	var b strings.Builder
-	if pad {
-		fmt.Fprintf(&b, "%-6s", e.Action)
-	} else {
-		b.WriteString(e.Action)
-	}
-	if typ == schema.ACLStandard {
-		b.WriteString(" " + addrText(e.Source, false))
-	} else {
-		b.WriteString(" " + e.Protocol + " " + addrText(e.Source, true))
-		b.WriteString(portText(e.Protocol, e.SourcePorts))
-		b.WriteString(" " + addrText(e.Dest, true))
-		b.WriteString(portText(e.Protocol, e.DestPorts))
-	}
-	if e.ICMPType != nil {
-		if e.ICMPCode != nil {
-			fmt.Fprintf(&b, " %d %d", *e.ICMPType, *e.ICMPCode)
-		} else {
-			b.WriteString(" " + nameOf(icmpTypes, *e.ICMPType))
-		}
-	}
-	if e.Established {
-		b.WriteString(" established")
-	}
-	if e.Log != "" {
-		b.WriteString(" " + e.Log)
-	}
-	return b.String()
+	return e.Text(schema.ACEStyle{Extended: typ != schema.ACLStandard, Pad: pad, PortName: portName, ICMPName: icmpName})
 }
 
-func addrText(a schema.AddrMatch, hostKeyword bool) string {
-	switch {
-	case a.Wildcard == anyWildcard:
-		return "any"
-	case a.Wildcard != "0.0.0.0":
-		return a.Address + " " + a.Wildcard
-	case hostKeyword:
-		return "host " + a.Address
-	}
-	return a.Address
-}
-
-func portText(proto string, m *schema.PortMatch) string {
-	if m == nil {
-		return ""
-	}
-	table := portTable(proto)
-	s := " " + m.Op + " " + nameOf(table, m.Port)
-	if m.Op == "range" {
-		s += " " + nameOf(table, m.Port2)
-	}
-	return s
-}
+func portName(proto string, port int) string { return nameOf(portTable(proto), port) }
+func icmpName(typ int) string                { return nameOf(icmpTypes, typ) }
 
 // defSpec builds a definition and its help strings side by side.
 type defSpec struct{ def, help []string }
@@ -776,7 +723,7 @@ func showACLs(c *Ctx) error {
 					continue
 				}
 				text := aceText(a.Type, e, false)
-				if a.Type == schema.ACLStandard && e.Source.Wildcard != "0.0.0.0" && e.Source.Wildcard != anyWildcard {
+				if a.Type == schema.ACLStandard && e.Source.Wildcard != schema.HostWildcard && e.Source.Wildcard != schema.AnyWildcard {
 					text = strings.Replace(text, " "+e.Source.Wildcard, ", wildcard bits "+e.Source.Wildcard, 1)
 				}
 				c.Printf("    %d %s\n", e.Seq, text)

@@ -55,18 +55,21 @@ const challengeFilterText = `DEFAULT
 // writeConfig writes the whole configuration directory for s. Nothing in
 // it refers to /etc/freeradius: the server reads only the system
 // dictionaries (DictDir) and the modules (ModuleDir).
-func (s *Server) writeConfig(sleepPath string) error {
+func (s *Server) writeConfig() error {
 	for _, sub := range []string{"acct", "certs", "run", "log"} {
 		if err := os.MkdirAll(filepath.Join(s.Dir, sub), 0o700); err != nil {
 			return err
 		}
 	}
 	files := map[string][]byte{
-		confFile:       []byte(s.radiusdConf(sleepPath)),
+		confFile:       []byte(s.radiusdConf()),
 		usersFile:      []byte(s.cfg.Users),
 		dictionaryFile: []byte(s.cfg.Dictionary),
 		rejectFilter:   []byte(rejectFilterText),
 		challengeFilt:  []byte(challengeFilterText),
+	}
+	if s.cfg.Delay > 0 {
+		files[delayScript] = []byte(fmt.Sprintf(delayScriptText, s.cfg.Delay.Seconds()))
 	}
 	if s.cfg.EAP != nil {
 		key, err := s.serverCred.KeyPEM()
@@ -93,10 +96,20 @@ func (s *Server) writeConfig(sleepPath string) error {
 	return nil
 }
 
+// delayScript is the Perl module that delays Access-Requests (Config.Delay).
+const delayScript = "delay.pl"
+
+// delayScriptText sleeps %f seconds in authorize; 2 is RLM_MODULE_OK.
+const delayScriptText = `use strict;
+use warnings;
+use Time::HiRes ();
+sub authorize { Time::HiRes::sleep(%f); return 2; }
+`
+
 // radiusdConf renders radiusd.conf: one file holding the clients, the
 // modules and the single virtual server, so that a failing test's
 // configuration can be read in one place.
-func (s *Server) radiusdConf(sleepPath string) string {
+func (s *Server) radiusdConf() string {
 	c := s.cfg
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
@@ -144,11 +157,17 @@ func (s *Server) radiusdConf(sleepPath string) string {
 	p("\tstatus_server = yes")
 	p("\tallow_vulnerable_openssl = yes")
 	p("}")
+	// A slow server (Delay) holds a thread per request: start them all, so
+	// that concurrency, not thread spawning, bounds its rate.
+	threads, spare := 4, 8
+	if c.Delay > 0 {
+		threads, spare = 32, 32
+	}
 	p("thread pool {")
-	p("\tstart_servers = 4")
+	p("\tstart_servers = %d", threads)
 	p("\tmax_servers = 32")
 	p("\tmin_spare_servers = 2")
-	p("\tmax_spare_servers = 8")
+	p("\tmax_spare_servers = %d", spare)
 	p("\tmax_requests_per_server = 0")
 	p("\tauto_limit_acct = no")
 	p("}")
@@ -189,15 +208,13 @@ func (s *Server) radiusdConf(sleepPath string) string {
 	p("\t\trcode = ok")
 	p("\t}")
 	if c.Delay > 0 {
-		// FreeRADIUS 3.2 has no rlm_delay (that is v4); a blocking exec of
-		// sleep holds the request in its worker thread for the delay,
-		// which is what a slow back end does. Other requests go on in the
-		// other threads.
-		p("\texec delay {")
-		p("\t\twait = yes")
-		p("\t\tprogram = \"%s %.3f\"", sleepPath, c.Delay.Seconds())
-		p("\t\tshell_escape = no")
-		p("\t\ttimeout = %d", int(c.Delay/time.Second)+5)
+		// FreeRADIUS 3.2 has no rlm_delay (that is v4). An embedded Perl
+		// sleep holds the request in its worker thread for the delay, as a
+		// slow back end does, while other requests go on in the other
+		// threads. (An exec of sleep would fork the whole server for every
+		// request, which costs the shared CPU more than the delay itself.)
+		p("\tperl delay {")
+		p("\t\tfilename = %s", path(delayScript))
 		p("\t}")
 	}
 	if c.Accounting {

@@ -16,8 +16,10 @@
 //     Access-Accept; accounting to a detail file that Accounting and
 //     WaitAccounting read back; an optional Delay (a slow back end) and
 //     require_message_authenticator (BlastRADIUS).
-//   - Credential: the EAP-TLS CA and server certificate, made with
-//     crypto/x509, and client certificates issued by the same CA.
+//   - Credential: the EAP-TLS CA and server certificate, and client
+//     certificates issued by the same CA, made with internal/peerkit
+//     (which services/ike/interop shares, so its strongSwan clients take
+//     them as they are).
 //   - RadClient: /usr/bin/radclient, to send Access-, Accounting-, CoA-
 //     and Disconnect-Requests (towards FreeRADIUS or towards Gatehouse's
 //     dynamic-authorization port) and ParseReply to read what came back.

@@ -22,6 +22,8 @@ import (
 
 	"golang.org/x/crypto/md4" //nolint:staticcheck // MS-CHAPv2 is defined over MD4
 	"layeh.com/radius"
+
+	"github.com/gatehouse-vpn/gatehouse/internal/peerkit"
 )
 
 // eapol_test (wpa_supplicant's EAP peer) is not packaged for Debian, so
@@ -582,11 +584,11 @@ func TestEAPTLS(t *testing.T) {
 	}
 
 	// A certificate from another CA is refused.
-	other, err := newCA("stranger")
+	other, err := peerkit.NewCA(caOrganization, "stranger", peerkit.ECDSA)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad, err := other.issue("alice", false, CertOptions{})
+	bad, err := other.Issue("alice", peerkit.ECDSA, CertOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

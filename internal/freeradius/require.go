@@ -1,20 +1,11 @@
 package freeradius
 
-import (
-	"os"
-	"os/exec"
-)
+import "github.com/gatehouse-vpn/gatehouse/internal/peerkit"
 
-// T is the part of testing.TB the harness needs. *testing.T and *testing.B
-// satisfy it; a standalone tool can satisfy it with a few lines.
-type T interface {
-	Helper()
-	Cleanup(func())
-	Logf(format string, args ...any)
-	Fatalf(format string, args ...any)
-	Failed() bool
-	TempDir() string
-}
+// T is the part of testing.TB the harness needs (peerkit.T). *testing.T
+// and *testing.B satisfy it; a standalone tool can satisfy it with a few
+// lines.
+type T = peerkit.T
 
 // Paths of the FreeRADIUS programs the harness runs.
 const (
@@ -27,19 +18,13 @@ const (
 // installHint ends every "missing" failure.
 const installHint = "run scripts/install-test-deps.sh (apt-get install freeradius freeradius-utils)"
 
-type requirement struct {
-	path, pkg string
-	lookPath  bool // path is a command name looked up in $PATH
-}
-
-var requirements = []requirement{
-	{path: ServerPath, pkg: "freeradius"},
-	{path: RadclientPath, pkg: "freeradius-utils"},
-	{path: ModuleDir + "/rlm_eap_tls.so", pkg: "freeradius"},
-	{path: ModuleDir + "/rlm_eap_mschapv2.so", pkg: "freeradius"},
-	{path: ModuleDir + "/rlm_exec.so", pkg: "freeradius"},
-	{path: DictDir + "/dictionary.cisco", pkg: "freeradius-common"},
-	{path: "sleep", pkg: "coreutils", lookPath: true},
+var requirements = []peerkit.Requirement{
+	{Path: ServerPath, Package: "freeradius"},
+	{Path: RadclientPath, Package: "freeradius-utils"},
+	{Path: ModuleDir + "/rlm_eap_tls.so", Package: "freeradius"},
+	{Path: ModuleDir + "/rlm_eap_mschapv2.so", Package: "freeradius"},
+	{Path: ModuleDir + "/rlm_perl.so", Package: "freeradius"}, // Config.Delay
+	{Path: DictDir + "/dictionary.cisco", Package: "freeradius-common"},
 }
 
 // Require fails the test (never skips it) when FreeRADIUS is not
@@ -56,18 +41,4 @@ func Require(t T) {
 }
 
 // Missing lists what Require would complain about, one line each.
-func Missing() []string {
-	var missing []string
-	for _, r := range requirements {
-		var err error
-		if r.lookPath {
-			_, err = exec.LookPath(r.path)
-		} else {
-			_, err = os.Stat(r.path)
-		}
-		if err != nil {
-			missing = append(missing, r.path+" not found: install "+r.pkg)
-		}
-	}
-	return missing
-}
+func Missing() []string { return peerkit.Missing(requirements) }

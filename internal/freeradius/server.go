@@ -9,10 +9,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/gatehouse-vpn/gatehouse/internal/peerkit"
 )
 
 // Config describes one FreeRADIUS server. The zero value is a PAP-only
@@ -151,7 +152,7 @@ func newServer(t T, c Config) (*Server, error) {
 		c.ListenAddr = netip.MustParseAddr("127.0.0.1")
 	}
 	if c.Delay < 0 || c.Delay > 25*time.Second {
-		return nil, fmt.Errorf("%s: Delay %v out of range (0 to 25 s: rlm_exec and max_request_time bound it)", c.Name, c.Delay)
+		return nil, fmt.Errorf("%s: Delay %v out of range (0 to 25 s: max_request_time bounds it)", c.Name, c.Delay)
 	}
 	if c.NetNS != "" {
 		if os.Geteuid() != 0 {
@@ -183,7 +184,7 @@ func newServer(t T, c Config) (*Server, error) {
 		s.AcctAddr = netip.AddrPortFrom(c.ListenAddr, acct)
 	}
 	if c.EAP != nil {
-		if s.CA, err = newCA(c.Name + " EAP CA"); err != nil {
+		if s.CA, err = peerkit.NewCA(caOrganization, c.Name+" EAP CA", peerkit.ECDSA); err != nil {
 			return nil, fmt.Errorf("%s: %w", c.Name, err)
 		}
 		s.CACertPEM = s.CA.CertPEM()
@@ -191,15 +192,11 @@ func newServer(t T, c Config) (*Server, error) {
 		if name == "" {
 			name = "radius.gatehouse.test"
 		}
-		if s.serverCred, err = s.CA.issue(name, true, CertOptions{DNSNames: []string{name}}); err != nil {
+		if s.serverCred, err = s.CA.Issue(name, peerkit.ECDSA, CertOptions{DNSNames: []string{name}, Server: true}); err != nil {
 			return nil, fmt.Errorf("%s: EAP server %w", c.Name, err)
 		}
 	}
-	sleep, err := exec.LookPath("sleep")
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", c.Name, err)
-	}
-	if err := s.writeConfig(sleep); err != nil {
+	if err := s.writeConfig(); err != nil {
 		return nil, fmt.Errorf("%s: config: %w", c.Name, err)
 	}
 	return s, nil
@@ -271,8 +268,7 @@ func (s *Server) start() error {
 	w := &readyWriter{f: log, ready: make(chan struct{})}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = w, w
-	// A delayed request's sleep inherits the log pipe; do not wait for it
-	// after freeradius itself has gone.
+	// Do not wait for the log pipe long after freeradius itself has gone.
 	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
 		log.Close()
@@ -318,18 +314,7 @@ func (s *Server) Stop() {
 	if cmd == nil || cmd.Process == nil {
 		return
 	}
-	select {
-	case <-exited:
-		return
-	default:
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(3 * time.Second):
-		_ = cmd.Process.Kill()
-		<-exited
-	}
+	peerkit.Terminate(cmd.Process, exited, syscall.SIGTERM, 3*time.Second)
 }
 
 // Restart stops the server if it runs and starts it again with the same
@@ -370,29 +355,20 @@ func (s *Server) Log() string {
 }
 
 // LogTail returns the last n lines of the log.
-func (s *Server) LogTail(n int) string {
-	data, err := os.ReadFile(s.logPath)
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+func (s *Server) LogTail(n int) string { return peerkit.LogTail(s.logPath, n) }
 
 // LogPath is the file the server logs to.
 func (s *Server) LogPath() string { return s.logPath }
 
 // IssueClientCert makes an EAP-TLS client certificate with common name cn
-// signed by the server's CA (ECDSA P-256, clientAuth). The server needs
-// Config.EAP.
+// signed by the server's CA (ECDSA P-256, clientAuth, whatever opts says
+// of usages). The server needs Config.EAP.
 func (s *Server) IssueClientCert(cn string, opts CertOptions) (*Credential, error) {
 	if s.CA == nil {
 		return nil, fmt.Errorf("freeradius: %s: no CA: Config.EAP is nil", s.Name)
 	}
-	return s.CA.issue(cn, false, opts)
+	opts.Server, opts.IKEIntermediate = false, false
+	return s.CA.Issue(cn, peerkit.ECDSA, opts)
 }
 
 // readyWriter copies the server's output to the log file and closes ready

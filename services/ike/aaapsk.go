@@ -173,15 +173,7 @@ func (e *Engine) authorizeWithCache(ctx context.Context, c *config, steps []auth
 	for _, s := range steps {
 		override = override || s.req.Group && s.override
 	}
-	out := &Attributes{}
-	if override {
-		out.merge(cached)
-		out.merge(a)
-	} else {
-		out.merge(a)
-		out.merge(cached)
-	}
-	return out, nil
+	return layered(a, cached, override), nil
 }
 
 // sessionUser is the AAA user name of a session that did not get one from

@@ -318,6 +318,12 @@ func (e *Engine) authorize(ctx context.Context, c *config, steps []authzStep) (*
 			user = a
 		}
 	}
+	return layered(group, user, override), nil
+}
+
+// layered merges a session's group and user attributes: the user's win
+// where both set one, unless the group's authorization says override.
+func layered(group, user *Attributes, override bool) *Attributes {
 	out := &Attributes{}
 	if override {
 		out.merge(user)
@@ -326,5 +332,5 @@ func (e *Engine) authorize(ctx context.Context, c *config, steps []authzStep) (*
 		out.merge(group)
 		out.merge(user)
 	}
-	return out, nil
+	return out
 }

@@ -78,11 +78,6 @@ var (
 		"time-exceeded": 11, "parameter-problem": 12}
 )
 
-const (
-	anyWildcard  = "255.255.255.255"
-	hostWildcard = "0.0.0.0"
-)
-
 // ParseACE reads one access-list entry as IOS's "access-list" command
 // takes it, without the list number: a standard entry ("permit 1.1.1.1",
 // "deny 10.0.0.0 0.0.0.255 log", "permit any") or an extended one
@@ -173,58 +168,10 @@ func (p *aceWords) extended(ace *schema.ACE) error {
 	return nil
 }
 
-// FormatACE writes an entry as ParseACE reads it (and IOS shows it): for
-// every entry ParseACE returns, ParseACE(FormatACE(e)) gives e again.
-func FormatACE(e schema.ACE) string {
-	var b strings.Builder
-	b.WriteString(e.Action)
-	if e.Protocol == "" {
-		b.WriteString(" " + addrText(e.Source, false))
-		if e.Log != "" {
-			b.WriteString(" " + e.Log)
-		}
-		return b.String()
-	}
-	b.WriteString(" " + e.Protocol + " " + addrText(e.Source, true))
-	b.WriteString(portText(e.SourcePorts))
-	b.WriteString(" " + addrText(e.Dest, true))
-	b.WriteString(portText(e.DestPorts))
-	if e.ICMPType != nil {
-		fmt.Fprintf(&b, " %d", *e.ICMPType)
-		if e.ICMPCode != nil {
-			fmt.Fprintf(&b, " %d", *e.ICMPCode)
-		}
-	}
-	if e.Established {
-		b.WriteString(" established")
-	}
-	if e.Log != "" {
-		b.WriteString(" " + e.Log)
-	}
-	return b.String()
-}
-
-func addrText(a schema.AddrMatch, hostKeyword bool) string {
-	switch {
-	case a.Wildcard == anyWildcard:
-		return "any"
-	case a.Wildcard != hostWildcard:
-		return a.Address + " " + a.Wildcard
-	case hostKeyword:
-		return "host " + a.Address
-	}
-	return a.Address
-}
-
-func portText(p *schema.PortMatch) string {
-	switch {
-	case p == nil:
-		return ""
-	case p.Op == "range":
-		return fmt.Sprintf(" range %d %d", p.Port, p.Port2)
-	}
-	return fmt.Sprintf(" %s %d", p.Op, p.Port)
-}
+// FormatACE writes an entry as ParseACE reads it (and IOS shows it),
+// ports and ICMP types as numbers: for every entry ParseACE returns,
+// ParseACE(FormatACE(e)) gives e again.
+func FormatACE(e schema.ACE) string { return e.Text(schema.ACEStyle{Extended: e.Protocol != ""}) }
 
 // aceWords walks the words of an entry.
 type aceWords struct {
@@ -253,13 +200,13 @@ func (p *aceWords) addr(extended bool) (schema.AddrMatch, error) {
 	case "":
 		return schema.AddrMatch{}, fmt.Errorf("address missing")
 	case "any":
-		return schema.AddrMatch{Address: hostWildcard, Wildcard: anyWildcard}, nil
+		return schema.AddrMatch{Address: schema.HostWildcard, Wildcard: schema.AnyWildcard}, nil
 	case "host":
 		a, err := parseIPv4(p.next())
 		if err != nil {
 			return schema.AddrMatch{}, err
 		}
-		return schema.AddrMatch{Address: a.String(), Wildcard: hostWildcard}, nil
+		return schema.AddrMatch{Address: a.String(), Wildcard: schema.HostWildcard}, nil
 	default:
 		a, err := parseIPv4(w)
 		if err != nil {
@@ -272,7 +219,7 @@ func (p *aceWords) addr(extended bool) (schema.AddrMatch, error) {
 			return schema.AddrMatch{}, fmt.Errorf("wildcard missing after %s", w)
 		}
 		if wild.As4() == [4]byte{255, 255, 255, 255} {
-			return schema.AddrMatch{Address: hostWildcard, Wildcard: anyWildcard}, nil
+			return schema.AddrMatch{Address: schema.HostWildcard, Wildcard: schema.AnyWildcard}, nil
 		}
 		ab, wb := a.As4(), wild.As4()
 		for i := range ab {

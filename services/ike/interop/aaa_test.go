@@ -88,23 +88,6 @@ func radiusServer(name string, auth, acct uint16, key string) string {
 		name, radiusAddr, auth, acct, key)
 }
 
-// aaaTemplate is the IPsec profile and virtual template every AAA scenario
-// uses, for the IKEv2 profile prof; extra goes on the template.
-func aaaTemplate(prof, extra string) string {
-	return `crypto ipsec transform-set GCM esp-gcm 256
- mode tunnel
-crypto ipsec profile IPSEC
- set transform-set GCM
- set ikev2-profile ` + prof + `
-interface Loopback0
- ip address 10.10.255.1 255.255.255.255
-interface Virtual-Template1 type tunnel
- ip unnumbered Loopback0
- tunnel mode ipsec ipv4
- tunnel protection ipsec profile IPSEC
-` + extra
-}
-
 // waitNoSession waits until show crypto session lists no session.
 func waitNoSession(t *testing.T, gw *Gatehouse) {
 	t.Helper()
@@ -233,7 +216,7 @@ crypto ikev2 profile EAP
  aaa authorization group eap list LOCAL AUTHZ
  aaa accounting eap ACCT
  virtual-template 1
-` + aaaTemplate("EAP", "")
+` + ipsecTemplate("EAP", "")
 }
 
 // eapClient is a strongSwan road warrior authenticating the head-end by
@@ -274,7 +257,7 @@ func headendPKI(t *testing.T) (ca *Credential, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := ca.Issue("vpn.cert.test", RSA, CertOptions{DNSNames: []string{"vpn.cert.test"}, Server: true})
+	srv, err := ca.Issue("vpn.cert.test", RSA, CertOptions{DNSNames: []string{"vpn.cert.test"}, Server: true, IKEIntermediate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,10 +315,10 @@ func TestAAAEAPStrongSwanFreeRADIUS(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tc.name == "tls" {
-				if err := client.AddCA("radius-ca", &Credential{Cert: rad.CA.Cert, Key: rad.CA.Key}); err != nil {
+				if err := client.AddCA("radius-ca", rad.CA); err != nil {
 					t.Fatal(err)
 				}
-				if err := client.AddCert("carol", &Credential{Cert: carol.Cert, Key: carol.Key}); err != nil {
+				if err := client.AddCert("carol", carol); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -478,7 +461,7 @@ crypto ikev2 profile PROF
  aaa authorization user psk cached
  aaa accounting psk ACCT
  virtual-template 1
-` + aaaTemplate("PROF", "")
+` + ipsecTemplate("PROF", "")
 }
 
 // Scenarios 4 and 5: the key and the authorization come from FreeRADIUS;
@@ -620,20 +603,7 @@ aaa server radius dynamic-author
  port 1700
 crypto ikev2 authorization policy AUTHZ
  pool POOL1
-crypto ikev2 keyring KR
- peer CLIENTS
-  identity fqdn domain example.com
-  pre-shared-key s3cret
-crypto ikev2 profile PROF
- match identity remote fqdn domain example.com
- identity local fqdn vpn.example.com
- authentication remote pre-share
- authentication local pre-share
- keyring local KR
- aaa authorization group psk list LOCAL AUTHZ
- aaa accounting psk ACCT
- virtual-template 1
-` + aaaTemplate("PROF", " ip mtu 1400\n")
+` + pskProfile("s3cret", " aaa accounting psk ACCT\n") + ipsecTemplate("PROF", " ip mtu 1400\n")
 }
 
 // Scenarios 6 and 7: radclient, next to FreeRADIUS, changes a live
@@ -860,7 +830,7 @@ func TestRADIUSServerFailures(t *testing.T) {
 			" aaa authorization group psk list LOCAL AUTHZ\n virtual-template 1\n",
 			c.group, c.domain, c.list)
 	}
-	config.WriteString(aaaTemplate("FO", ""))
+	config.WriteString(ipsecTemplate("FO", ""))
 	gw := StartGatehouse(t, topo.Headend, config.String())
 	client := StartCharon(t, topo.Client(), CharonOptions{})
 

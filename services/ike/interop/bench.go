@@ -50,6 +50,14 @@ crypto ikev2 authorization policy AUTHZ
 // example.com with the key psk, authorized by the local policy AUTHZ
 // (defined before it), ESP AES-GCM-256 and a virtual template per session.
 func flexPSKServerTail(psk string) string {
+	return pskProfile(psk, "") + ipsecTemplate("PROF", "")
+}
+
+// pskProfile is the keyring KR, which gives clients under example.com the
+// key psk, and the IKEv2 profile PROF for them, authorized by the local
+// policy AUTHZ (defined before it) and cloning Virtual-Template1; extra
+// goes in the profile.
+func pskProfile(psk, extra string) string {
 	return `crypto ikev2 keyring KR
  peer CLIENTS
   identity fqdn domain example.com
@@ -61,19 +69,26 @@ crypto ikev2 profile PROF
  authentication local pre-share
  keyring local KR
  aaa authorization group psk list LOCAL AUTHZ
- virtual-template 1
-crypto ipsec transform-set GCM esp-gcm 256
+` + extra + ` virtual-template 1
+`
+}
+
+// ipsecTemplate is the IPsec profile IPSEC (ESP AES-GCM-256) for the IKEv2
+// profile prof and Virtual-Template1, unnumbered to Loopback0, that it
+// protects; extra goes on the template.
+func ipsecTemplate(prof, extra string) string {
+	return `crypto ipsec transform-set GCM esp-gcm 256
  mode tunnel
 crypto ipsec profile IPSEC
  set transform-set GCM
- set ikev2-profile PROF
+ set ikev2-profile ` + prof + `
 interface Loopback0
  ip address 10.10.255.1 255.255.255.255
 interface Virtual-Template1 type tunnel
  ip unnumbered Loopback0
  tunnel mode ipsec ipv4
  tunnel protection ipsec profile IPSEC
-`
+` + extra
 }
 
 // BenchCharonOptions is the equivalent strongSwan responder: the same PSK,
@@ -160,17 +175,12 @@ func RunBench(t T, topo *Topology, name string, pid int, ikeload string, o Bench
 	}
 	res := BenchResult{Responder: name}
 	res.IdleRSSKiB, _ = RSSKiB(pid)
-	args := func(total, start int) []string {
-		return []string{"--target", netip.AddrPortFrom(HeadendAddr, 500).String(),
-			"--concurrency", strconv.Itoa(o.Concurrency), "--total", strconv.Itoa(total),
-			"--id-start", strconv.Itoa(start), "--psk", BenchPSK, "--keep", "--json"}
-	}
 	var first *loadProcess
-	res.Throughput, first = benchPhase(t, topo, name, pid, ikeload, o, args(o.Total, 0))
+	res.Throughput, first = benchPhase(t, topo, name, pid, ikeload, o, loadArgs(o.Concurrency, o.Total, 0, "example.com", 0, true))
 	defer first.stop()
 	res.Held = res.Throughput.Load.Established
 	if more := o.Sessions - o.Total; more > 0 {
-		a := append(args(more, o.Total), "--time-limit", o.Limit.String())
+		a := loadArgs(o.Concurrency, more, o.Total, "example.com", o.Limit, true)
 		var second *loadProcess
 		res.Memory, second = benchPhase(t, topo, name, pid, ikeload, o, a)
 		defer second.stop()

@@ -145,14 +145,17 @@ func (r AAAPSKResult) LocalRate() float64 {
 	return (r.LocalBefore.Load.Rate + r.LocalAfter.Load.Rate) / 2
 }
 
-// loadArgs are ikeload's arguments for one phase: the comparison's
-// (bench.go), starting no handshake after limit, for identities under
-// domain.
+// loadArgs are ikeload's arguments for one phase of a benchmark: total
+// handshakes with BenchPSK, concurrency of them in flight, for the
+// identities from start under domain, starting no handshake after limit
+// (when positive); keep holds the SAs until ikeload's stdin closes.
 func loadArgs(concurrency, total, start int, domain string, limit time.Duration, keep bool) []string {
 	a := []string{"--target", netip.AddrPortFrom(HeadendAddr, 500).String(),
 		"--concurrency", strconv.Itoa(concurrency), "--total", strconv.Itoa(total),
-		"--id-start", strconv.Itoa(start), "--id-domain", domain, "--psk", BenchPSK,
-		"--time-limit", limit.String(), "--json"}
+		"--id-start", strconv.Itoa(start), "--id-domain", domain, "--psk", BenchPSK, "--json"}
+	if limit > 0 {
+		a = append(a, "--time-limit", limit.String())
+	}
 	if keep {
 		a = append(a, "--keep")
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gatehouse-vpn/gatehouse/internal/peerkit"
 )
 
 // DefaultPlugins is the charon plugin load list. It is explicit so that
@@ -202,36 +204,15 @@ func (c *Charon) Stop() {
 	if c.cmd == nil || c.cmd.Process == nil {
 		return
 	}
-	select {
-	case <-c.exited:
-		return
-	default:
-	}
 	// ip netns exec, unshare and sh all exec, so this PID is charon's.
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-c.exited:
-	case <-time.After(3 * time.Second):
-		_ = c.cmd.Process.Kill()
-		<-c.exited
-	}
+	peerkit.Terminate(c.cmd.Process, c.exited, syscall.SIGTERM, 3*time.Second)
 }
 
 // Exited is closed when the charon process has ended.
 func (c *Charon) Exited() <-chan struct{} { return c.exited }
 
 // LogTail returns the last n lines of charon's log.
-func (c *Charon) LogTail(n int) string {
-	data, err := os.ReadFile(c.logPath)
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+func (c *Charon) LogTail(n int) string { return peerkit.LogTail(c.logPath, n) }
 
 // LogPath is the file charon logs to.
 func (c *Charon) LogPath() string { return c.logPath }

@@ -18,12 +18,14 @@
 //   - InNamespace: runs a function on a thread inside a namespace, so Go
 //     code opens sockets there (the data-path echo in the tests, the load
 //     generator's initiators) without a helper process.
-//   - Credential: CAs and end-entity certificates (RSA, ECDSA) made with
-//     crypto/x509, written as PEM for swanctl and DER for the head-end.
+//   - Credential: CAs and end-entity certificates (RSA, ECDSA), written as
+//     PEM for swanctl and DER for the head-end.
 //
 // The code lives in non-test files so that the load generator can reuse it;
 // everything that needs a test's lifetime takes the small T interface,
-// which *testing.T and *testing.B satisfy.
+// which *testing.T and *testing.B satisfy. T, Credential, the requirement
+// check and the stopping and log reading of a peer's process are
+// internal/peerkit's, shared with internal/freeradius.
 //
 // strongSwan's kernel-libipsec (the only ESP path on a kernel without XFRM)
 // does ESP in UDP only, so its charon always fakes the NAT-D hashes: every

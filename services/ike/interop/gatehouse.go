@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gatehouse-vpn/gatehouse/internal/peerkit"
 )
 
 // Gatehouse is a "gatehouse run" daemon started inside a namespace, with
@@ -162,31 +164,13 @@ func (g *Gatehouse) WaitShow(command string, timeout time.Duration, cond func(st
 	}
 }
 
-// Stop ends the daemon (SIGTERM, then SIGKILL after 5 s).
+// Stop ends the daemon (SIGINT, then SIGKILL after 5 s).
 func (g *Gatehouse) Stop() {
 	if g.cmd == nil || g.cmd.Process == nil {
 		return
 	}
-	select {
-	case <-g.exited:
-		return
-	default:
-	}
-	g.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-g.exited:
-	case <-time.After(5 * time.Second):
-		g.cmd.Process.Kill()
-		<-g.exited
-	}
+	peerkit.Terminate(g.cmd.Process, g.exited, os.Interrupt, 5*time.Second)
 }
 
 // LogTail is the last n lines of the daemon's log.
-func (g *Gatehouse) LogTail(n int) string {
-	b, _ := os.ReadFile(g.logPath)
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+func (g *Gatehouse) LogTail(n int) string { return peerkit.LogTail(g.logPath, n) }

@@ -405,7 +405,7 @@ func TestStrongSwanCertificates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := ca.Issue("vpn.cert.test", RSA, CertOptions{DNSNames: []string{"vpn.cert.test"}, Server: true})
+	srv, err := ca.Issue("vpn.cert.test", RSA, CertOptions{DNSNames: []string{"vpn.cert.test"}, Server: true, IKEIntermediate: true})
 	if err != nil {
 		t.Fatal(err)
 	}

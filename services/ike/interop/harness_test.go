@@ -174,7 +174,7 @@ func TestHarnessCertificates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	server, err := ca.Issue("headend.gatehouse.test", ECDSA, CertOptions{DNSNames: []string{"headend.gatehouse.test"}, Server: true})
+	server, err := ca.Issue("headend.gatehouse.test", ECDSA, CertOptions{DNSNames: []string{"headend.gatehouse.test"}, Server: true, IKEIntermediate: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,19 +2,14 @@ package interop
 
 import (
 	"os"
-	"os/exec"
+
+	"github.com/gatehouse-vpn/gatehouse/internal/peerkit"
 )
 
-// T is the part of testing.TB the harness needs. *testing.T and *testing.B
-// satisfy it; a standalone tool can satisfy it with a few lines.
-type T interface {
-	Helper()
-	Cleanup(func())
-	Logf(format string, args ...any)
-	Fatalf(format string, args ...any)
-	Failed() bool
-	TempDir() string
-}
+// T is the part of testing.TB the harness needs (peerkit.T). *testing.T
+// and *testing.B satisfy it; a standalone tool can satisfy it with a few
+// lines.
+type T = peerkit.T
 
 // Paths of the peer binaries the harness runs.
 const (
@@ -23,25 +18,20 @@ const (
 	PluginDir   = "/usr/lib/ipsec/plugins"
 )
 
-// peerRequirement is one file the harness needs and the package providing it.
-type peerRequirement struct {
-	path, pkg string
-	lookPath  bool // path is a command name looked up in $PATH
-}
-
-var peerRequirements = []peerRequirement{
-	{path: CharonPath, pkg: "strongswan-charon"},
-	{path: SwanctlPath, pkg: "strongswan-swanctl"},
-	{path: PluginDir + "/libstrongswan-openssl.so", pkg: "libstrongswan-standard-plugins"},
-	{path: PluginDir + "/libstrongswan-curve25519.so", pkg: "libstrongswan-extra-plugins"},
-	{path: PluginDir + "/libstrongswan-kernel-libipsec.so", pkg: "libcharon-extra-plugins"},
-	{path: PluginDir + "/libstrongswan-kdf.so", pkg: "libstrongswan"},
-	{path: "ip", pkg: "iproute2", lookPath: true},
-	{path: "nft", pkg: "nftables", lookPath: true},
-	{path: "unshare", pkg: "util-linux", lookPath: true},
-	{path: "ping", pkg: "iputils-ping", lookPath: true},
-	{path: "iperf3", pkg: "iperf3", lookPath: true},
-	{path: "/dev/net/tun", pkg: "the tun kernel module (modprobe tun)"},
+// peerRequirements are the files and commands the harness needs.
+var peerRequirements = []peerkit.Requirement{
+	{Path: CharonPath, Package: "strongswan-charon"},
+	{Path: SwanctlPath, Package: "strongswan-swanctl"},
+	{Path: PluginDir + "/libstrongswan-openssl.so", Package: "libstrongswan-standard-plugins"},
+	{Path: PluginDir + "/libstrongswan-curve25519.so", Package: "libstrongswan-extra-plugins"},
+	{Path: PluginDir + "/libstrongswan-kernel-libipsec.so", Package: "libcharon-extra-plugins"},
+	{Path: PluginDir + "/libstrongswan-kdf.so", Package: "libstrongswan"},
+	{Path: "ip", Package: "iproute2", LookPath: true},
+	{Path: "nft", Package: "nftables", LookPath: true},
+	{Path: "unshare", Package: "util-linux", LookPath: true},
+	{Path: "ping", Package: "iputils-ping", LookPath: true},
+	{Path: "iperf3", Package: "iperf3", LookPath: true},
+	{Path: "/dev/net/tun", Package: "the tun kernel module (modprobe tun)"},
 }
 
 // RequirePeers fails the test (never skips it) when the peers or tools the
@@ -64,16 +54,5 @@ func MissingPeers() []string {
 	if os.Geteuid() != 0 {
 		missing = append(missing, "not root: network namespaces and charon need root (run the interop tests as root, as CI does)")
 	}
-	for _, r := range peerRequirements {
-		var err error
-		if r.lookPath {
-			_, err = exec.LookPath(r.path)
-		} else {
-			_, err = os.Stat(r.path)
-		}
-		if err != nil {
-			missing = append(missing, r.path+" not found: install "+r.pkg)
-		}
-	}
-	return missing
+	return append(missing, peerkit.Missing(peerRequirements)...)
 }
