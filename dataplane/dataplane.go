@@ -164,7 +164,11 @@ type SAID struct{ SPI uint32 } // our inbound SPI names the pair
 // String is the SPI as "show crypto ipsec sa" prints it.
 func (id SAID) String() string { return fmt.Sprintf("0x%08x", id.SPI) }
 
-// Mode is the ESP mode of a child SA.
+// Mode is the ESP mode of a child SA (RFC 4303 section 3.1): Tunnel
+// carries whole IP packets between the networks of the traffic
+// selectors; Transport carries what the two endpoints (Local and Remote)
+// send each other, with ESP between the IP header and the payload, as
+// the IKE engine negotiates it with USE_TRANSPORT_MODE.
 type Mode uint8
 
 const (

@@ -388,6 +388,31 @@ func TestSealInPlace(t *testing.T) {
 	}
 }
 
+// Seal moves a payload that sits further into dst's spare capacity than
+// HeaderLen (a transport-mode payload behind its IP header, which the
+// ESP header and IV overwrite) into place before it writes anything over
+// it, for every suite and for a payload far enough in to overlap only
+// the ciphertext and past the whole packet's end.
+func TestSealPayloadBehindHeader(t *testing.T) {
+	for _, s := range suites {
+		o, in := s.pair(t, false, 64)
+		for _, behind := range []int{1, 20, 40, 300} {
+			payload := payloadOf(200 + behind)
+			buf := make([]byte, 2048)
+			at := o.HeaderLen() + behind
+			copy(buf[at:], payload)
+			pkt, err := o.Seal(buf[:0], 6, buf[at:at+len(payload)])
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, next, err := in.Open(nil, pkt)
+			if err != nil || next != 6 || !bytes.Equal(got, payload) {
+				t.Fatalf("%s, payload %d bytes behind the header: next %d, %v", s.name, behind, next, err)
+			}
+		}
+	}
+}
+
 // Many goroutines seal on one SA and many open on the other end: every
 // sequence number is used once, every packet opens once, and a second
 // pass is all replays. Run with -race.

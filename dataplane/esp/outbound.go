@@ -43,8 +43,10 @@ func newOutbound(c Config) *Outbound {
 //
 // Each call takes a new sequence number, never reused; after 2^32-1
 // (2^64-1 with ESN) Seal returns ErrSequenceExhausted. dst's spare
-// capacity must not overlap payload unless payload starts exactly
-// HeaderLen() bytes after len(dst), where Seal then encrypts it in place.
+// capacity must not overlap payload unless payload starts HeaderLen() or
+// more bytes after len(dst): at exactly HeaderLen() Seal encrypts it in
+// place; further on (a transport-mode payload behind the IP header it
+// came with) Seal first moves it there.
 func (o *Outbound) Seal(dst []byte, nextHeader byte, payload []byte) ([]byte, error) {
 	seq, err := o.next()
 	if err != nil {

@@ -107,6 +107,13 @@ var clientAddr = netip.MustParseAddrPort("10.10.0.10:5555")
 
 func newTunnel(t *testing.T, lifetime dataplane.Lifetime) *tunnel {
 	t.Helper()
+	return openTunnel(t, lifetime, nil)
+}
+
+// openTunnel is newTunnel with the SA changed by edit before it is
+// installed; the client's ends take its SPIs and keys.
+func openTunnel(t *testing.T, lifetime dataplane.Lifetime, edit func(*dataplane.ChildSA)) *tunnel {
+	t.Helper()
 	ns := testNamespace(t)
 	skew := new(atomic.Int64)
 	b := New(Options{Namespace: func(string) string { return ns }, Queues: 2, Tick: 10 * time.Millisecond,
@@ -129,6 +136,9 @@ func newTunnel(t *testing.T, lifetime dataplane.Lifetime) *tunnel {
 		RemoteTS:     []dataplane.TrafficSelector{{Start: clientAddr.Addr(), End: clientAddr.Addr(), EndPort: 65535}},
 		LocalTS:      []dataplane.TrafficSelector{{Start: netip.MustParseAddr("0.0.0.0"), End: netip.MustParseAddr("255.255.255.255"), EndPort: 65535}},
 		ReplayWindow: 64, Lifetime: lifetime}
+	if edit != nil {
+		edit(&tn.sa)
+	}
 	var err error
 	if tn.client, err = esp.NewOutbound(esp.Config{SPI: tn.sa.ID.SPI, Encr: 20, EncrKeyBits: 256, EncrKey: tn.sa.In.Encr}); err != nil {
 		t.Fatal(err)
@@ -401,8 +411,9 @@ func TestACLsOnTheInterface(t *testing.T) {
 }
 
 // TestPlainESP: an SA without UDP encapsulation sends and receives IP
-// protocol 50 through the raw socket (here between 127.0.0.1 and
-// 127.0.0.2 on the host's loopback).
+// protocol 50 through the raw socket, which opens in the front-door VRF's
+// namespace (here the test's, between 127.0.0.1 and 127.0.0.2 on its
+// loopback).
 func TestPlainESP(t *testing.T) {
 	tn := newTunnel(t, dataplane.Lifetime{})
 	server := udpIn(t, tn.ns, "172.16.0.1:9999")
@@ -416,10 +427,12 @@ func TestPlainESP(t *testing.T) {
 	if err := tn.b.InstallSA(plain); err != nil {
 		t.Fatal(err)
 	}
-	peer, err := net.ListenIP("ip4:50", &net.IPAddr{IP: net.ParseIP("127.0.0.2")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	var peer *net.IPConn
+	inNS(t, tn.ns, func() error {
+		var err error
+		peer, err = net.ListenIP("ip4:50", &net.IPAddr{IP: net.ParseIP("127.0.0.2")})
+		return err
+	})
 	defer peer.Close()
 	client, _ := esp.NewOutbound(esp.Config{SPI: plain.ID.SPI, Encr: 20, EncrKeyBits: 256, EncrKey: plain.In.Encr})
 	recv, _ := esp.NewInbound(esp.Config{SPI: plain.OutboundSPI, Encr: 20, EncrKeyBits: 256, EncrKey: plain.Out.Encr, ReplayWindow: 64})

@@ -26,6 +26,13 @@
 // (anti-replay, integrity, and the inner source against the SA's traffic
 // selectors) and written to the TUN of the interface's VRF.
 //
+// A transport-mode SA (RFC 4303 section 3.1.1, transport.go) carries
+// the traffic between its own two endpoints. The backend steers what
+// this host sends to the peer into the VRF's TUN device with policy
+// routing (the ESP and IKE packets to the same address excepted), takes
+// the IP header off before ESP and, inbound, puts one back from the SA's
+// endpoints, fixing TCP and UDP checksums behind a NAT (RFC 3948).
+//
 // Packets move in bursts (batch.go): a TUN reader seals all that is
 // queued and sends it with sendmmsg (or the engine's batch transmitter),
 // an ESP reader decrypts a recvmmsg burst and writes it together. Where
@@ -37,8 +44,10 @@
 //
 // # What it owns
 //
-// The TUN devices and the routes it adds (removed on Close), the SA and
-// interface tables, the counters, lifetime accounting and its events.
+// The TUN devices and the routes it adds (removed on Close), the policy
+// routing rules and table of transport mode (4303-4305, removed on Close
+// and when a VRF opens), the SA and interface tables, the counters,
+// lifetime accounting and its events.
 //
 // # What it must not do
 //

@@ -2,6 +2,7 @@ package userspace
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/gatehouse-vpn/gatehouse/dataplane"
 	"github.com/gatehouse-vpn/gatehouse/dataplane/esp"
+	"github.com/vishvananda/netns"
 )
 
 // tunReadSize takes the largest packet an offloading TUN hands over (a
@@ -113,11 +115,15 @@ func (b *Backend) outbound(v *vrf, pkt []byte, tx *txBatch) {
 	b.seal(va, sa, fwd, h.nextHeader, pkt, tx.reserve(sa, len(pkt)), tx)
 }
 
-// outboundSA finds the interface a packet to h.dst goes through and the
-// SA it is sent on. sa is nil when the packet, of segs segments, is
-// dropped (and counted).
+// outboundSA finds the interface a packet to h.dst goes through (that of
+// a transport-mode SA to h.dst, else the route's) and the SA it is sent
+// on. sa is nil when the packet, of segs segments, is dropped (and
+// counted).
 func (b *Backend) outboundSA(v *vrf, h header, segs uint64) (*vaccess, *childSA, *forwarding) {
-	va := v.routes.lookup(h.dst)
+	va := v.transportLookup(h.dst)
+	if va == nil {
+		va = v.routes.lookup(h.dst)
+	}
 	if va == nil {
 		v.noRoute.Add(segs)
 		return nil, nil, nil
@@ -132,8 +138,9 @@ func (b *Backend) outboundSA(v *vrf, h header, segs uint64) (*vaccess, *childSA,
 
 // seal checks one packet (or segment) against the interface, encrypts it
 // into slot (where it may already sit, HeaderLen bytes in) and adds it to
-// the batch. Counters and lifetimes count each packet as the wire sees
-// it.
+// the batch: all of it in tunnel mode, what follows its IP header in
+// transport mode. Counters and lifetimes count each packet, the IP
+// packet as the wire sees it, in both modes.
 func (b *Backend) seal(va *vaccess, sa *childSA, fwd *forwarding, next uint8, pkt, slot []byte, tx *txBatch) {
 	if sa.hard.Load() {
 		va.c.outDrops.Add(1)
@@ -143,12 +150,24 @@ func (b *Backend) seal(va *vaccess, sa *childSA, fwd *forwarding, next uint8, pk
 		va.c.outDrops.Add(1)
 		return
 	}
+	payload := pkt
+	if sa.spec.Mode == dataplane.Transport {
+		proto, hl, ok := transportPayload(pkt, sa.spec.Local.Addr().Unmap(), sa.spec.Remote.Addr().Unmap())
+		if !ok {
+			b.transportRefused.Add(1)
+			va.c.outDrops.Add(1)
+			return
+		}
+		next, payload = proto, pkt[hl:]
+	}
 	if !fwd.out.Permits(pkt) {
 		va.c.aclDrops.Add(1)
 		return
 	}
 	clampMSS(pkt, fwd.mss)
-	esp, err := sa.out.Seal(slot, next, pkt)
+	// In transport mode the payload may sit in slot after where the
+	// ciphertext goes: Seal moves it into place first.
+	esp, err := sa.out.Seal(slot, next, payload)
 	if err != nil {
 		va.c.outDrops.Add(1)
 		return
@@ -219,8 +238,15 @@ func (b *Backend) inbound(pkt []byte, rx *rxBatch) {
 		va.c.inDrops.Add(1)
 		return
 	}
-	slot := rx.reserve(len(pkt))
-	payload, next, err := sa.in.Open(slot[vnetHdrLen:vnetHdrLen], pkt)
+	// Transport mode: room before the payload for the IP header it gets
+	// back.
+	hl := 0
+	transport := sa.spec.Mode == dataplane.Transport
+	if transport {
+		hl = transportHeaderLen(sa.spec.Local.Addr().Unmap())
+	}
+	slot := rx.reserve(hl + len(pkt))
+	payload, next, err := sa.in.Open(slot[vnetHdrLen+hl:vnetHdrLen+hl], pkt)
 	switch {
 	case errors.Is(err, esp.ErrReplay):
 		sa.c.replay.Add(1)
@@ -242,8 +268,18 @@ func (b *Backend) inbound(pkt []byte, rx *rxBatch) {
 	if next == protoNoNxt {
 		return // a dummy packet (traffic flow confidentiality)
 	}
-	h, ok := parseIP(payload)
-	if !ok || h.nextHeader != next || !inSelectors(sa.spec.RemoteTS, h.src) {
+	if transport {
+		// The packet's addresses are the SA's own endpoints, so the peer
+		// cannot send from any other: no selector check is needed.
+		payload = slot[vnetHdrLen : vnetHdrLen+hl+len(payload)]
+		if !transportHeader(payload, next, sa.spec.Remote.Addr().Unmap(), sa.spec.Local.Addr().Unmap()) {
+			va.c.inDrops.Add(1)
+			return
+		}
+		if sa.spec.Encap {
+			transportChecksum(payload)
+		}
+	} else if h, ok := parseIP(payload); !ok || h.nextHeader != next || !inSelectors(sa.spec.RemoteTS, h.src) {
 		// Not IP, or a source the client was not given: spoofed.
 		va.c.inDrops.Add(1)
 		return
@@ -276,9 +312,10 @@ type rawESP struct {
 	v4   bool
 }
 
-// openRaw opens the raw IP protocol 50 socket of a family on first use and
-// starts its reader.
-func (b *Backend) openRaw(v4 bool) error {
+// openRaw opens the raw IP protocol 50 socket of a family on first use,
+// in the network namespace of the front-door VRF fvrf (where the outer
+// addresses are), and starts its reader.
+func (b *Backend) openRaw(v4 bool, fvrf string) error {
 	slot, network := &b.raw4, "ip4:50"
 	if !v4 {
 		slot, network = &b.raw6, "ip6:50"
@@ -291,7 +328,12 @@ func (b *Backend) openRaw(v4 bool) error {
 	if slot.Load() != nil {
 		return nil
 	}
-	c, err := net.ListenIP(network, nil)
+	var c *net.IPConn
+	err := b.inVRFNamespace(fvrf, func() error {
+		var err error
+		c, err = net.ListenIP(network, nil)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -307,6 +349,21 @@ func (b *Backend) openRaw(v4 bool) error {
 	slot.Store(r)
 	b.wg.Go(func() { b.readRaw(r) })
 	return nil
+}
+
+// inVRFNamespace runs fn in the network namespace of VRF name: the
+// caller's own for a VRF that Options.Namespace maps to "".
+func (b *Backend) inVRFNamespace(name string, fn func() error) error {
+	ns := b.opt.Namespace(name)
+	if ns == "" {
+		return fn()
+	}
+	h, err := netns.GetFromName(ns)
+	if err != nil {
+		return fmt.Errorf("VRF %s: network namespace %s: %w", displayVRF(name), ns, err)
+	}
+	defer h.Close()
+	return inNamespace(h, fn)
 }
 
 // rawSocketBuffer is the kernel buffer size asked for the raw ESP

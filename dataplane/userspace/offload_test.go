@@ -139,8 +139,10 @@ func newESPPair(t *testing.T, offloadA, offloadB bool) *espPair {
 		if err := be.SetRoutes("", spec.Name, rs); err != nil {
 			t.Fatal(err)
 		}
-		// The raw ESP socket opens in the namespace InstallSA runs in.
-		inNS(t, ns, func() error { return be.InstallSA(sa) })
+		// The raw ESP socket opens in the front-door VRF's namespace, ns.
+		if err := be.InstallSA(sa); err != nil {
+			t.Fatal(err)
+		}
 		v := be.vrfs[""]
 		if offload && v.noOffload != nil {
 			t.Logf("TUN offloads refused, testing the plain path: %v", v.noOffload)

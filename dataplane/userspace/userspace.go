@@ -79,6 +79,9 @@ type Backend struct {
 	unknownSPI atomic.Uint64
 	malformed  atomic.Uint64
 	sendErrors atomic.Uint64
+	// transportRefused counts packets routed to a transport-mode SA that
+	// it cannot carry (transportPayload).
+	transportRefused atomic.Uint64
 	// The offloads at work: super-packets read from the TUN devices and
 	// cut into segments, and runs of segments coalesced into one write.
 	gsoPackets, gsoSegments atomic.Uint64
@@ -146,6 +149,7 @@ type childSA struct {
 	out       *esp.Outbound
 	installed time.Time
 	c         saCounters
+	steered   *vrf // transport mode: the VRF that steers the peer's traffic to its TUN device (mu)
 }
 
 // saPath is what the packet path and the lifetime checks read of an SA's
@@ -158,6 +162,7 @@ type saPath struct {
 	RemoteTS      []dataplane.TrafficSelector // the caller's slice (not copied)
 	Lifetime      dataplane.Lifetime
 	Encap         bool
+	Mode          dataplane.Mode
 	rawAddr       *sockaddr // plain ESP: the raw socket's destination, built once
 }
 
@@ -379,7 +384,10 @@ func (b *Backend) setRoutes(va *vaccess, want []netip.Prefix) error {
 // InstallSA keys both directions. A new SA carries outbound traffic at
 // once; a rekey (Replaces naming the current outbound SA) only once the
 // peer sends on it or the old SA is removed, and the old SA keeps
-// decrypting until RemoveSA (make-before-break both ways).
+// decrypting until RemoveSA (make-before-break both ways). A
+// transport-mode SA also has the kernel of the interface's VRF steer
+// what this host sends to the SA's remote endpoint into the TUN device
+// (transport.go); its local endpoint must be an address of that VRF.
 func (b *Backend) InstallSA(spec dataplane.ChildSA) error {
 	if err := spec.Validate(); err != nil {
 		return err
@@ -395,7 +403,7 @@ func (b *Backend) InstallSA(spec dataplane.ChildSA) error {
 		return fmt.Errorf("userspace: SA %v: %w", spec.ID, err)
 	}
 	if !spec.Encap {
-		if err := b.openRaw(spec.Remote.Addr().Is4()); err != nil {
+		if err := b.openRaw(spec.Remote.Addr().Is4(), spec.FVRF); err != nil {
 			return fmt.Errorf("userspace: SA %v: %w", spec.ID, err)
 		}
 	}
@@ -409,7 +417,7 @@ func (b *Backend) InstallSA(spec dataplane.ChildSA) error {
 		return fmt.Errorf("userspace: SA %v: interface %q: %w", spec.ID, spec.Interface, dataplane.ErrNotFound)
 	}
 	sa := &childSA{id: spec.ID, va: va, in: in, out: out, installed: b.opt.Now(), spec: saPath{FVRF: spec.FVRF,
-		Local: spec.Local, Remote: spec.Remote, Encap: spec.Encap, RemoteTS: spec.RemoteTS, Lifetime: spec.Lifetime}}
+		Local: spec.Local, Remote: spec.Remote, Encap: spec.Encap, Mode: spec.Mode, RemoteTS: spec.RemoteTS, Lifetime: spec.Lifetime}}
 	if !spec.Encap {
 		sa.spec.rawAddr = rawSockaddr(spec.Remote.Addr())
 	}
@@ -420,6 +428,17 @@ func (b *Backend) InstallSA(spec dataplane.ChildSA) error {
 	}
 	b.bySPI[spec.ID.SPI] = sa
 	b.saMu.Unlock()
+	if spec.Mode == dataplane.Transport {
+		// Before the SA carries anything: once the kernel steers the
+		// peer's packets to the TUN device, only an SA can send them.
+		if err := va.vrf.steer(sa); err != nil {
+			b.saMu.Lock()
+			delete(b.bySPI, spec.ID.SPI)
+			b.saMu.Unlock()
+			return fmt.Errorf("userspace: SA %v: %w", spec.ID, err)
+		}
+		sa.steered = va.vrf
+	}
 	va.sas = append(va.sas, sa)
 	if cur := va.out.Load(); cur != nil && spec.Replaces != nil && cur.id == *spec.Replaces {
 		sa.pending.Store(true)
@@ -440,6 +459,10 @@ func (b *Backend) RemoveSA(id dataplane.SAID) error {
 	b.saMu.Unlock()
 	if sa == nil {
 		return fmt.Errorf("userspace: SA %v: %w", id, dataplane.ErrNotFound)
+	}
+	if sa.steered != nil {
+		sa.steered.unsteer(sa)
+		sa.steered = nil
 	}
 	va := sa.va
 	va.sas = slices.DeleteFunc(va.sas, func(s *childSA) bool { return s == sa })
@@ -489,6 +512,11 @@ type Stats struct {
 	// into GSOSegments segments; GROPackets super-packets of GROSegments
 	// segments were written to them.
 	GSOPackets, GSOSegments, GROPackets, GROSegments uint64
+	// TransportRefused packets were routed to a transport-mode SA that
+	// cannot carry them: fragments, IPv4 options, IPv6 hop-by-hop,
+	// routing or fragment headers, or addresses other than the SA's
+	// endpoints (docs/dataplane.md, "Transport mode").
+	TransportRefused uint64
 }
 
 // Stats returns the backend-wide counters.
@@ -499,7 +527,8 @@ func (b *Backend) Stats() Stats {
 	defer b.saMu.RUnlock()
 	s := Stats{UnknownSPI: b.unknownSPI.Load(), Malformed: b.malformed.Load(), SendErrors: b.sendErrors.Load(),
 		EventsDropped: b.events.Dropped(), VRFs: len(b.vrfs), Interfaces: len(b.ifaces), SAs: len(b.bySPI),
-		GSOPackets: b.gsoPackets.Load(), GSOSegments: b.gsoSegments.Load(), GROPackets: b.groPackets.Load(), GROSegments: b.groSegments.Load()}
+		GSOPackets: b.gsoPackets.Load(), GSOSegments: b.gsoSegments.Load(), GROPackets: b.groPackets.Load(), GROSegments: b.groSegments.Load(),
+		TransportRefused: b.transportRefused.Load()}
 	for _, v := range b.vrfs {
 		s.NoRoute += v.noRoute.Load()
 	}

@@ -35,6 +35,7 @@ type vrf struct {
 	mtu       int
 	routes    *routeTable
 	noRoute   atomic.Uint64 // packets from the TUN with no route to a client
+	transport transportSteering
 }
 
 // openVRF creates the VRF's TUN device in its namespace (creating the
@@ -71,6 +72,9 @@ func openVRF(name, nsName, tunName string, queues, mtu int, offload bool) (*vrf,
 	})
 	if err == nil {
 		err = v.linkUp()
+	}
+	if err == nil {
+		v.flushTransport()
 	}
 	if err != nil {
 		v.close()
@@ -196,6 +200,9 @@ func (v *vrf) delAddress(p netip.Prefix) error {
 func (v *vrf) close() {
 	// The slices stay: the packet path may still hold them, and a closed
 	// queue fails its reads and writes.
+	if v.nl != nil {
+		v.flushTransport()
+	}
 	closeAll(v.tun)
 	if v.nl != nil {
 		v.nl.Close()

@@ -90,7 +90,15 @@ func (sa *ikeSA) negotiateChild(offer *wire.SA, tsi, tsr *wire.TS, transport boo
 		}
 	}
 	if transport && transportAllowed(pol) {
-		c.mode = dataplane.Transport
+		// Transport mode protects what the two endpoints send each other:
+		// selectors that do not cover them keep the child in tunnel mode,
+		// as a responder that declines USE_TRANSPORT_MODE does (RFC 7296
+		// section 1.3.1).
+		if pts, ots, ok := sa.transportSelectors(peerTS, ourTS); ok {
+			c.mode = dataplane.Transport
+			peerTS, ourTS = pts, ots
+			c.localTS, c.remoteTS = ourTS, peerTS
+		}
 	}
 	secs, kb := cfg.childLifetime(ipsecProf)
 	c.lifetime, c.lifeKB = time.Duration(secs)*time.Second, kb
@@ -112,6 +120,41 @@ func (sa *ikeSA) negotiateChild(offer *wire.SA, tsi, tsr *wire.TS, transport boo
 		ps = append(ps, &wire.Notify{NotifyType: wire.USE_TRANSPORT_MODE})
 	}
 	return c, ps, nil
+}
+
+// transportSelectors narrows the selectors of a transport-mode child to
+// the IKE SA's endpoints: each side's to its own address. A side behind
+// a NAT cannot know the address the other sees (RFC 7296 section
+// 2.23.1), so its selectors stand when none covers that address; the
+// data plane rebuilds inner headers from the endpoints anyway.
+func (sa *ikeSA) transportSelectors(peer, ours []wire.TrafficSelector) (peerTS, ourTS []wire.TrafficSelector, ok bool) {
+	peerTS, ok = narrowToEndpoint(peer, sa.remote.Addr().Unmap(), sa.natRemote)
+	if !ok {
+		return nil, nil, false
+	}
+	ourTS, ok = narrowToEndpoint(ours, sa.local.Addr().Unmap(), sa.natLocal)
+	return peerTS, ourTS, ok
+}
+
+// narrowToEndpoint narrows the selectors that cover a to a alone; behind
+// a NAT, selectors of a's family that do not cover it are kept as they
+// are.
+func narrowToEndpoint(ts []wire.TrafficSelector, a netip.Addr, nat bool) ([]wire.TrafficSelector, bool) {
+	var out, kept []wire.TrafficSelector
+	for _, t := range ts {
+		switch {
+		case tsContains(t, a):
+			n := t
+			n.Start, n.End = a, a
+			out = append(out, n)
+		case nat && t.Start.IsValid() && t.Start.Is4() == a.Is4():
+			kept = append(kept, t)
+		}
+	}
+	if len(out) == 0 {
+		out = kept
+	}
+	return out, len(out) > 0
 }
 
 func transportAllowed(p negotiate.ESPPolicy) bool {

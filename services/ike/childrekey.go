@@ -47,6 +47,10 @@ func (sa *ikeSA) rekeyChild(old *childSA) {
 		SPI: binary.BigEndian.AppendUint32(nil, newIn), Transforms: ts}}}
 	ps = append(ps, &wire.TS{Selectors: old.localTS}, &wire.TS{Responder: true, Selectors: old.remoteTS},
 		&wire.Notify{NotifyType: wire.REKEY_SA, Protocol: wire.ProtoESP, SPI: binary.BigEndian.AppendUint32(nil, old.inSPI)})
+	if old.mode == dataplane.Transport {
+		// The new SA keeps the mode only if asked again (RFC 7296 1.3.3).
+		ps = append(ps, &wire.Notify{NotifyType: wire.USE_TRANSPORT_MODE})
+	}
 	sa.debugf("Rekeying child SA 0x%08X (soft lifetime expired)", old.inSPI)
 	fail := func(why string) {
 		old.rekeying = false
@@ -165,6 +169,9 @@ func (sa *ikeSA) peerRekeysChild(h wire.Header, offer *wire.SA, ni []byte, ke *w
 		ps = append(ps, &wire.KE{Group: wire.TransformID(old.pfsGroup), Data: kePub})
 	}
 	ps = append(ps, &wire.TS{Selectors: old.remoteTS}, &wire.TS{Responder: true, Selectors: old.localTS})
+	if old.mode == dataplane.Transport {
+		ps = append(ps, &wire.Notify{NotifyType: wire.USE_TRANSPORT_MODE})
+	}
 	sa.respond(h, ps)
 }
 

@@ -58,7 +58,7 @@ type InitiatorConfig struct {
 	// in a CFG_REQUEST; RequestAddress6 for an IPv6 address.
 	RequestAddress, RequestAddress6 bool
 	TSi, TSr                        []netip.Prefix // nil: 0.0.0.0/0
-	Transport                       bool
+	Transport                       bool           // ask for transport mode (see Connection.TransportMode)
 	InitialContact                  bool
 	Fragmentation                   bool
 	Retransmits                     []time.Duration // nil: the default back-off
@@ -454,7 +454,7 @@ func (sa *ikeSA) completeAuth(r authRequest, ps []wire.Payload) {
 		}
 	}
 	if r.sa != nil && len(r.sa.Proposals) == 1 && len(r.sa.Proposals[0].SPI) == 4 && r.tsi != nil && r.tsr != nil {
-		c := sa.initiatorChild(st.childIn, r.sa.Proposals[0], r.tsi, r.tsr, nil, sa.nonceI, sa.nonceR)
+		c := sa.initiatorChild(st.childIn, r.sa.Proposals[0], r.tsi, r.tsr, nil, sa.nonceI, sa.nonceR, childMode(cfg.Transport, r.transport))
 		if c == nil {
 			conn.ChildErr = errors.New("ike: installing the child SA failed")
 		}
@@ -466,10 +466,30 @@ func (sa *ikeSA) completeAuth(r authRequest, ps []wire.Payload) {
 	st.finish(nil)
 }
 
+// childMode is the mode of a child SA we asked for: transport when we
+// asked for it and the responder's answer carries USE_TRANSPORT_MODE
+// too (RFC 7296 section 1.3.1), tunnel otherwise.
+func childMode(asked, answered bool) dataplane.Mode {
+	if asked && answered {
+		return dataplane.Transport
+	}
+	return dataplane.Tunnel
+}
+
+// hasTransportMode says whether a response carries USE_TRANSPORT_MODE.
+func hasTransportMode(ps []wire.Payload) bool {
+	for _, p := range ps {
+		if n, ok := p.(*wire.Notify); ok && n.NotifyType == wire.USE_TRANSPORT_MODE {
+			return true
+		}
+	}
+	return false
+}
+
 // initiatorChild records and installs a child SA the responder accepted.
-func (sa *ikeSA) initiatorChild(in uint32, chosen wire.Proposal, tsi, tsr *wire.TS, gir, ni, nr []byte) *childSA {
+func (sa *ikeSA) initiatorChild(in uint32, chosen wire.Proposal, tsi, tsr *wire.TS, gir, ni, nr []byte, mode dataplane.Mode) *childSA {
 	t, _ := transformsOf(chosen)
-	c := &childSA{inSPI: in, outSPI: binary.BigEndian.Uint32(chosen.SPI), t: t, localTS: tsi.Selectors,
+	c := &childSA{inSPI: in, outSPI: binary.BigEndian.Uint32(chosen.SPI), t: t, mode: mode, localTS: tsi.Selectors,
 		remoteTS: tsr.Selectors, created: sa.e.now(), lifetime: time.Hour, replayWindow: 64}
 	keys, err := suite.DeriveChildKeys(sa.prf, sa.keys.SKd, t, gir, ni, nr)
 	if err != nil {
@@ -520,6 +540,18 @@ func (c *Connection) SPIs() (initiator, responder uint64) {
 	c.sa.mu.Lock()
 	defer c.sa.mu.Unlock()
 	return c.sa.spiI, c.sa.spiR
+}
+
+// TransportMode says whether the first child SA runs in transport mode.
+// InitiatorConfig.Transport asks for it (USE_TRANSPORT_MODE, RFC 7296
+// section 1.3.1) for the traffic between the two IKE endpoints, which
+// TSi and TSr should then cover; a responder that declines gives a
+// tunnel-mode child, used as such. RekeyChild asks for the mode the child
+// has.
+func (c *Connection) TransportMode() bool {
+	c.sa.mu.Lock()
+	defer c.sa.mu.Unlock()
+	return len(c.sa.children) > 0 && c.sa.children[0].mode == dataplane.Transport
 }
 
 // Children lists the child SAs' inbound and outbound SPIs.
@@ -591,6 +623,12 @@ func (c *Connection) RekeyChild(ctx context.Context) error {
 		}
 		ps = append(ps, &wire.TS{Selectors: old.localTS}, &wire.TS{Responder: true, Selectors: old.remoteTS},
 			&wire.Notify{NotifyType: wire.REKEY_SA, Protocol: wire.ProtoESP, SPI: binary.BigEndian.AppendUint32(nil, old.inSPI)})
+		// The rekeyed child asks for the mode the old one has (RFC 7296
+		// section 1.3.3).
+		transport := old.mode == dataplane.Transport
+		if transport {
+			ps = append(ps, &wire.Notify{NotifyType: wire.USE_TRANSPORT_MODE})
+		}
 		return wire.CREATE_CHILD_SA, ps, func(h wire.Header, ps []wire.Payload) error {
 			prop, nr, gir, tsi, tsr, err := childResponse(ps, dh)
 			var notify *NotifyError
@@ -603,7 +641,7 @@ func (c *Connection) RekeyChild(ctx context.Context) error {
 			if tsi == nil || tsr == nil {
 				return errors.New("ike: malformed CREATE_CHILD_SA response")
 			}
-			if sa.initiatorChild(newIn, prop, tsi, tsr, gir, ni, nr) == nil {
+			if sa.initiatorChild(newIn, prop, tsi, tsr, gir, ni, nr, childMode(transport, hasTransportMode(ps))) == nil {
 				return errors.New("ike: installing the rekeyed child failed")
 			}
 			for i, ch := range sa.children {
