@@ -17,7 +17,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gatehouse-vpn/gatehouse/dataplane"
-	"github.com/gatehouse-vpn/gatehouse/dataplane/esp"
 )
 
 // espPair is two backends joined by plain ESP over a veth pair, as on
@@ -415,65 +414,5 @@ func TestESPBurstCoalesces(t *testing.T) {
 		if r := tn.toClient(t); r[33]&tcpRST == 0 {
 			t.Errorf("client got %x, want a reset", r)
 		}
-	}
-}
-
-// TestPacketPathAllocatesNothing: cutting a super-packet, sealing and
-// sending its segments as plain ESP, and opening ESP and writing it to
-// the TUN device allocate nothing once the batches exist.
-func TestPacketPathAllocatesNothing(t *testing.T) {
-	if raceEnabled {
-		t.Skip("the race detector makes sync.Pool drop items")
-	}
-	tn := newTunnel(t, dataplane.Lifetime{})
-	udpIn(t, tn.ns, "172.16.0.1:9999") // no ICMP unreachable comes back
-	plain := tn.sa
-	plain.ID, plain.OutboundSPI = dataplane.SAID{SPI: 0xc0ffee10}, 0x0badf010
-	plain.Encap = false
-	plain.Local, plain.Remote = netip.MustParseAddrPort("127.0.0.1:0"), netip.MustParseAddrPort("127.0.0.2:0")
-	if err := tn.b.RemoveSA(tn.sa.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := tn.b.InstallSA(plain); err != nil {
-		t.Fatal(err)
-	}
-	v := tn.b.vrfs[""]
-	tx := tn.b.newTxBatch()
-	buf, _ := superPacketToClient(t)
-	if !v.offload {
-		buf = buf[vnetHdrLen:]
-	}
-	out := func() {
-		if v.offload {
-			tn.b.outboundOffloaded(v, buf, tx)
-		} else {
-			tn.b.outbound(v, buf, tx)
-		}
-		tx.flush()
-	}
-	out()
-	if n := testing.AllocsPerRun(50, out); n != 0 {
-		t.Errorf("outbound: %v allocations per super-packet", n)
-	}
-
-	client, _ := esp.NewOutbound(esp.Config{SPI: plain.ID.SPI, Encr: 20, EncrKeyBits: 256, EncrKey: plain.In.Encr})
-	inner := udpPacket(clientAddr, netip.MustParseAddrPort("172.16.0.1:9999"), make([]byte, 1200))
-	pkt := make([]byte, 0, 1400)
-	rx := tn.b.newRxBatch()
-	in := func() {
-		p, err := client.Seal(pkt, 4, inner)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tn.b.inbound(p, rx)
-		rx.flush()
-	}
-	in()
-	if n := testing.AllocsPerRun(50, in); n != 0 {
-		t.Errorf("inbound: %v allocations per packet", n)
-	}
-	// AllocsPerRun runs each once more than asked, after the first call.
-	if c, _ := tn.b.Counters("Virtual-Access1"); c.InPackets != 52 || c.InDrops != 0 || c.OutPackets != 52*8 {
-		t.Errorf("counters %+v", c)
 	}
 }
