@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gatehouse-vpn/gatehouse/internal/mmsg"
 )
 
 // Batches: the packet path moves packets in bursts so that a system call
@@ -37,7 +39,7 @@ type txBatch struct {
 	iovs  []unix.Iovec
 	which []int // the packet each message carries
 	udp   [][]byte
-	out   mmsgSender
+	out   mmsg.Sender
 }
 
 // txPacket is one sealed ESP packet and what counts it.
@@ -176,7 +178,7 @@ func (tx *txBatch) sendRaw(v4 bool) {
 		return
 	}
 	for off := 0; off < len(tx.msgs); {
-		n, err := tx.out.send(r.rc, tx.msgs[off:])
+		n, err := tx.out.Send(r.rc, tx.msgs[off:])
 		for _, i := range tx.which[off : off+n] {
 			tx.counted(&tx.pkts[i], nil)
 		}
@@ -346,7 +348,7 @@ func (b *Backend) readRaw(r *rawESP) {
 		bufs[i] = make([]byte, 65536)
 	}
 	rx := b.newRxBatch()
-	var in mmsgReceiver
+	var in mmsg.Receiver
 	for {
 		for i := range msgs {
 			iovs[i] = unix.Iovec{Base: &bufs[i][0]}
@@ -354,7 +356,7 @@ func (b *Backend) readRaw(r *rawESP) {
 			msgs[i] = unix.Mmsghdr{Hdr: unix.Msghdr{Iov: &iovs[i]}}
 			msgs[i].Hdr.SetIovlen(1)
 		}
-		n, err := in.receive(r.rc, msgs)
+		n, err := in.Receive(r.rc, msgs)
 		if err != nil {
 			if b.stopped() {
 				return

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gatehouse-vpn/gatehouse/dataplane"
+	"github.com/gatehouse-vpn/gatehouse/internal/mmsg"
 )
 
 // The NAT-T socket's batch paths for a userspace data plane: runs of
@@ -45,21 +46,20 @@ const (
 // The functions the RawConn calls are made once per scratch, so that a
 // send allocates nothing.
 type sendScratch struct {
-	iovs  [gsoMaxSegments]unix.Iovec
-	msgs  [gsoMaxSegments]unix.Mmsghdr
-	msg   unix.Msghdr           // a GSO send
-	name  unix.RawSockaddrInet6 // large enough for either family
-	oob   []byte
-	count int // messages in msgs
-	sent  int
-	err   error
+	iovs [gsoMaxSegments]unix.Iovec
+	msgs [gsoMaxSegments]unix.Mmsghdr
+	msg  unix.Msghdr           // a GSO send
+	name unix.RawSockaddrInet6 // large enough for either family
+	oob  []byte
+	err  error
+	mmsg mmsg.Sender
 
-	sendmsgFn, sendmmsgFn func(uintptr) bool
+	sendmsgFn func(uintptr) bool
 }
 
 var sendScratchPool = sync.Pool{New: func() any {
 	sc := new(sendScratch)
-	sc.sendmsgFn, sc.sendmmsgFn = sc.doSendmsg, sc.doSendmmsg
+	sc.sendmsgFn = sc.doSendmsg
 	return sc
 }}
 
@@ -217,30 +217,8 @@ func (sc *sendScratch) sendmmsg(rc syscall.RawConn, nameLen uint32, src []byte, 
 		sc.msgs[i].Hdr.SetIovlen(1)
 		sc.msgs[i].Hdr.SetControllen(len(src))
 	}
-	sc.count, sc.sent, sc.err = len(pkts), 0, nil
-	err := rc.Write(sc.sendmmsgFn)
+	n, err := sc.mmsg.Send(rc, sc.msgs[:len(pkts)])
 	clear(sc.iovs[:len(pkts)])
 	clear(sc.msgs[:len(pkts)])
-	if err == nil {
-		err = sc.err
-	}
-	return sc.sent, err
-}
-
-func (sc *sendScratch) doSendmmsg(fd uintptr) bool {
-	for sc.sent < sc.count {
-		n, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&sc.msgs[sc.sent])), uintptr(sc.count-sc.sent),
-			unix.MSG_DONTWAIT, 0, 0)
-		switch e {
-		case 0:
-			sc.sent += int(n)
-		case unix.EINTR:
-		case unix.EAGAIN:
-			return false
-		default:
-			sc.err = e
-			return true
-		}
-	}
-	return true
+	return n, err
 }
